@@ -1,0 +1,1 @@
+"""Checks live Docker engines against the rule model and writes the results."""

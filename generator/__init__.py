@@ -1,0 +1,1 @@
+"""Loads content/ into the rule model and renders SCAP content from it."""
