@@ -123,7 +123,9 @@ class EngineScan:
         """The rule-result in one sentence, for messages and finding details."""
         checked = len(self.verdicts)
         if checked == 0:
-            text = "No containers were found on this engine; nothing can break the rule."
+            text = (
+                "No containers were found on this engine; nothing can break the rule."
+            )
         else:
             counts = self.counts
             text = (

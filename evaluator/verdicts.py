@@ -24,9 +24,15 @@ def readonly_rootfs_verdict(inspect: Mapping[str, object]) -> tuple[Verdict, str
 
     value = host_config[KEY]
     if value is True:
-        return Verdict.PASS, f"HostConfig.{KEY} is true: the root filesystem is read-only"
+        return (
+            Verdict.PASS,
+            f"HostConfig.{KEY} is true: the root filesystem is read-only",
+        )
     if value is False:
-        return Verdict.FAIL, f"HostConfig.{KEY} is false: the root filesystem is writable"
+        return (
+            Verdict.FAIL,
+            f"HostConfig.{KEY} is false: the root filesystem is writable",
+        )
     if value is None:
         return Verdict.ERROR, f"HostConfig.{KEY} is null"
     return Verdict.ERROR, f"HostConfig.{KEY} is {value!r}, not a boolean"

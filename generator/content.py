@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from dockscap.errors import ContentError
 from dockscap.generator.model import (
     Benchmark,
     CheckDefinition,
@@ -25,6 +23,8 @@ from dockscap.generator.model import (
     RuleIds,
     Value,
 )
+
+from dockscap.errors import ContentError
 
 DEFAULT_CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -48,8 +48,9 @@ class _Node:
     def error(self, problem: str) -> ContentError:
         return ContentError(self.path, self.line, self.key, problem)
 
-    def mapping(self, required: set[str], optional: frozenset[str] = frozenset()
-                ) -> dict[str, _Node]:
+    def mapping(
+        self, required: set[str], optional: frozenset[str] = frozenset()
+    ) -> dict[str, _Node]:
         if not isinstance(self.node, yaml.MappingNode):
             raise self.error("expected a mapping")
         fields: dict[str, _Node] = {}
@@ -133,10 +134,14 @@ def _document(path: Path) -> _Node:
         with path.open(encoding="utf-8") as stream:
             node = yaml.compose(stream, Loader=yaml.SafeLoader)
     except OSError as error:
-        raise ContentError(path, None, None, f"cannot read: {error.strerror}") from error
+        raise ContentError(
+            path, None, None, f"cannot read: {error.strerror}"
+        ) from error
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else None
-        raise ContentError(path, line, None, f"not valid YAML: {error.problem}") from error
+        raise ContentError(
+            path, line, None, f"not valid YAML: {error.problem}"
+        ) from error
     if node is None:
         raise ContentError(path, 1, None, "the file is empty")
     return _Node(node, path, "")
@@ -150,8 +155,17 @@ def load_benchmark(content_dir: Path | None = None) -> Benchmark:
         raise ContentError(content_dir, None, None, "no benchmark.yml in this folder")
 
     top = _document(benchmark_file).mapping(
-        {"id", "title", "description", "publisher", "source", "namespace",
-         "releases", "profiles", "values"}
+        {
+            "id",
+            "title",
+            "description",
+            "publisher",
+            "source",
+            "namespace",
+            "releases",
+            "profiles",
+            "values",
+        }
     )
     releases = _releases(top["releases"])
     values = tuple(_value(node) for node in top["values"].items())
@@ -181,8 +195,16 @@ def _releases(node: _Node) -> dict[str, Release]:
         if not RELEASE_NAME.match(name):
             raise entry.error("a release is named like V2R2")
         fields = entry.mapping(
-            {"version", "release", "benchmark_date", "status_date", "reference_href",
-             "cci_system", "legacy_system", "dpms_target"}
+            {
+                "version",
+                "release",
+                "benchmark_date",
+                "status_date",
+                "reference_href",
+                "cci_system",
+                "legacy_system",
+                "dpms_target",
+            }
         )
         target = fields["dpms_target"].mapping({"title", "subject", "identifier"})
         releases[name] = Release(
@@ -230,8 +252,21 @@ def _value(node: _Node) -> Value:
 
 def _rule(path: Path, releases: dict[str, Release], values: tuple[Value, ...]) -> Rule:
     fields = _document(path).mapping(
-        {"stig_id", "srg", "title", "severity", "weight", "documentable", "cci",
-         "nist", "discussion", "check_text", "fix_text", "releases", "check"}
+        {
+            "stig_id",
+            "srg",
+            "title",
+            "severity",
+            "weight",
+            "documentable",
+            "cci",
+            "nist",
+            "discussion",
+            "check_text",
+            "fix_text",
+            "releases",
+            "check",
+        }
     )
     rule_releases = _rule_releases(fields["releases"], releases)
     check = _check(fields["check"], values)
@@ -280,13 +315,12 @@ def _check(node: _Node, values: tuple[Value, ...]) -> CheckDefinition:
     )
 
 
-def _unique(paths: list[Path], ids: list[str], key: str, line: int | None = None
-            ) -> None:
+def _unique(
+    paths: list[Path], ids: list[str], key: str, line: int | None = None
+) -> None:
     seen: dict[str, int] = {}
     for index, value in enumerate(ids):
         if value in seen:
             path = paths[index] if len(paths) == len(ids) else paths[0]
             raise ContentError(path, line, key, f"duplicate id {value!r}")
         seen[value] = index
-
-

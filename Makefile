@@ -1,0 +1,34 @@
+# dockscap: `make run` to try it, `make test` to test it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RELEASE ?=
+RELEASE_OPT := $(if $(RELEASE),--release $(RELEASE),)
+
+.PHONY: install run test lint clean
+
+$(BIN)/dockscap: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+tests/node/node_modules: tests/node/package.json
+	cd tests/node && npm install --no-audit --no-fund --silent
+	touch $@
+
+install: $(BIN)/dockscap tests/node/node_modules
+
+run: $(BIN)/dockscap
+	$(BIN)/dockscap generate $(RELEASE_OPT) --out build
+	$(BIN)/python scripts/run_demo.py $(RELEASE_OPT)
+
+test: install
+	$(BIN)/pytest
+
+lint: $(BIN)/dockscap
+	$(BIN)/ruff check dockscap generator evaluator schemas tests scripts
+	$(BIN)/mypy
+
+clean:
+	rm -rf build out $(VENV) tests/node/node_modules

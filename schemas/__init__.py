@@ -1,0 +1,1 @@
+"""How the official XSDs are found and loaded, offline."""
