@@ -69,6 +69,13 @@ class _Node:
             )
         return fields
 
+    def mapping_value(self, key: str) -> _Node:
+        """One value of a mapping already checked by mapping()."""
+        for key_node, value_node in self.node.value:
+            if key_node.value == key:
+                return _Node(value_node, self.path, _join(self.key, key))
+        raise self.error(f"no {key}")
+
     def items(self) -> list[_Node]:
         if not isinstance(self.node, yaml.SequenceNode):
             raise self.error("expected a list")
@@ -172,9 +179,11 @@ def load_benchmark(content_dir: Path | None = None) -> Benchmark:
     rule_files = sorted((content_dir / "rules").glob("*.yml"))
     if not rule_files:
         raise ContentError(content_dir / "rules", None, None, "no rule files (*.yml)")
-    rules = tuple(_rule(path, releases, values) for path in rule_files)
+    documents = [_document(path) for path in rule_files]
+    rules = tuple(_rule(document, releases, values) for document in documents)
 
-    _unique(rule_files, [rule.stig_id for rule in rules], "stig_id")
+    stig_ids = [document.mapping_value("stig_id") for document in documents]
+    _unique(stig_ids, [rule.stig_id for rule in rules])
     return Benchmark(
         id=top["id"].text(NCNAME_PART),
         title=top["title"].text(),
@@ -235,7 +244,7 @@ def _profiles(node: _Node) -> tuple[Profile, ...]:
     for item in node.items():
         fields = item.mapping({"id", "title"})
         profiles.append(Profile(fields["id"].text(NCNAME_PART), fields["title"].text()))
-    _unique([node.path], [p.id for p in profiles], node.key, node.line)
+    _unique(node.items(), [p.id for p in profiles])
     return tuple(profiles)
 
 
@@ -250,8 +259,10 @@ def _value(node: _Node) -> Value:
     )
 
 
-def _rule(path: Path, releases: dict[str, Release], values: tuple[Value, ...]) -> Rule:
-    fields = _document(path).mapping(
+def _rule(
+    document: _Node, releases: dict[str, Release], values: tuple[Value, ...]
+) -> Rule:
+    fields = document.mapping(
         {
             "stig_id",
             "srg",
@@ -315,12 +326,10 @@ def _check(node: _Node, values: tuple[Value, ...]) -> CheckDefinition:
     )
 
 
-def _unique(
-    paths: list[Path], ids: list[str], key: str, line: int | None = None
-) -> None:
-    seen: dict[str, int] = {}
-    for index, value in enumerate(ids):
+def _unique(places: list[_Node], ids: list[str]) -> None:
+    """Refuse a repeated id, pointing at its second appearance."""
+    seen: set[str] = set()
+    for place, value in zip(places, ids, strict=True):
         if value in seen:
-            path = paths[index] if len(paths) == len(ids) else paths[0]
-            raise ContentError(path, line, key, f"duplicate id {value!r}")
-        seen[value] = index
+            raise place.error(f"duplicate id {value!r}")
+        seen.add(value)
