@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from dockscap.generator.model import Benchmark, Release, Rule
@@ -67,10 +67,51 @@ class Container:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """A documented exception from a waivers file (evaluator/waivers.py).
+
+    It names its containers by `container` (a name or glob) or by `label`
+    (KEY or KEY=VALUE), and is valid through its `expires` day.
+    """
+
+    justification: str
+    approver: str
+    expires: date
+    container: str | None = None
+    label: str | None = None
+    source: str = ""
+
+    @property
+    def selector(self) -> str:
+        """Which containers it covers, in words: 'container web-*' or 'label a=b'."""
+        if self.container is not None:
+            return f"container {self.container}"
+        return f"label {self.label}"
+
+
+@dataclass(frozen=True)
+class AppliedWaiver:
+    """The waiver that matched a failing container, and whether it had expired.
+
+    An expired waiver is kept so that every output can say it no longer applies.
+    """
+
+    waiver: Waiver
+    expired: bool
+
+
+@dataclass(frozen=True)
 class ContainerVerdict:
     container: Container
     verdict: Verdict
     reason: str
+    # Set only on failing containers; it never changes the verdict.
+    waiver: AppliedWaiver | None = None
+
+    @property
+    def waived(self) -> bool:
+        """A failing container under a waiver that had not expired at scan time."""
+        return self.waiver is not None and not self.waiver.expired
 
 
 @dataclass(frozen=True)
@@ -101,6 +142,11 @@ class EngineScan:
     finished: datetime
     verdicts: tuple[ContainerVerdict, ...]
     vanished: tuple[str, ...] = ()
+    # What narrowed the scan, one sentence each (evaluator/filters.py); empty
+    # means every container of the engine was checked.
+    filters: tuple[str, ...] = ()
+    # Every waiver the scan was checked against, used or not.
+    waivers: tuple[Waiver, ...] = ()
 
     @property
     def result(self) -> Verdict:
@@ -117,6 +163,11 @@ class EngineScan:
 
     def with_verdict(self, verdict: Verdict) -> tuple[ContainerVerdict, ...]:
         return tuple(item for item in self.verdicts if item.verdict is verdict)
+
+    @property
+    def waived(self) -> tuple[ContainerVerdict, ...]:
+        """Failing containers under a waiver in force; they still fail the rule."""
+        return tuple(item for item in self.verdicts if item.waived)
 
     @property
     def message(self) -> str:
