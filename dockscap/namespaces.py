@@ -11,6 +11,7 @@ OVAL_UNIX = "http://oval.mitre.org/XMLSchema/oval-definitions-5#unix"
 OVAL_LINUX = "http://oval.mitre.org/XMLSchema/oval-definitions-5#linux"
 CPE_DICTIONARY = "http://cpe.mitre.org/dictionary/2.0"
 CPE_LANGUAGE = "http://cpe.mitre.org/language/2.0"
+CPE_EXTENSION_23 = "http://scap.nist.gov/schema/cpe-extension/2.3"
 DS = "http://scap.nist.gov/schema/scap/source/1.2"
 CATALOG = "urn:oasis:names:tc:entity:xmlns:xml:catalog"
 XLINK = "http://www.w3.org/1999/xlink"
@@ -34,6 +35,7 @@ NSMAP = {
     "linux": OVAL_LINUX,
     "cpe-dict": CPE_DICTIONARY,
     "cpe-lang": CPE_LANGUAGE,
+    "cpe-23": CPE_EXTENSION_23,
     "ds": DS,
     "cat": CATALOG,
     "xlink": XLINK,
