@@ -22,6 +22,8 @@ DC = "http://purl.org/dc/elements/1.1/"
 XHTML = "http://www.w3.org/1999/xhtml"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 DSIG = "http://www.w3.org/2000/09/xmldsig#"
+# The namespace of xml:lang, bound to the prefix `xml` by XML itself.
+XML = "http://www.w3.org/XML/1998/namespace"
 
 # The ARF relationship vocabulary (NISTIR 7694, 3.3.2).
 ARF_VOCABULARY = "http://scap.nist.gov/specifications/arf/vocabulary/relationships/1.0#"
