@@ -1,0 +1,154 @@
+"""Render one release of the benchmark into SCAP 1.3 content.
+
+Four components are rendered from jinja2 templates, autoescaped and then parsed
+by lxml, so each is well-formed before anything else sees it: the XCCDF 1.2
+Benchmark, the OVAL definitions of its checks, a CPE dictionary and the OVAL
+behind it. The source data stream is assembled from those trees with lxml, and
+DISA's XCCDF 1.1 form comes from dockscap.generator.xccdf11. Nothing depends
+on the clock: every timestamp is a date of the release, so the same content
+renders to the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import jinja2
+from dockscap.generator import datastream
+from dockscap.generator.checks import ENGINE_API_CHECK_SYSTEM, OVAL_CHECK_SYSTEM
+from dockscap.generator.model import Benchmark, Release
+from dockscap.generator.names import ContentNames, content_names
+from dockscap.generator.views import template_context
+from dockscap.generator.xccdf11 import render_disa_benchmark
+from lxml import etree
+
+__all__ = [
+    "ENGINE_API_CHECK_SYSTEM",
+    "OVAL_CHECK_SYSTEM",
+    "ContentNames",
+    "GeneratedContent",
+    "content_names",
+    "datastream_tree",
+    "render",
+    "xccdf_benchmark_tree",
+]
+
+# Component -> template; the data stream holds these four.
+TEMPLATES = {
+    "xccdf": "xccdf.xml.j2",
+    "oval": "oval.xml.j2",
+    "cpe_dictionary": "cpe-dictionary.xml.j2",
+    "cpe_oval": "cpe-oval.xml.j2",
+}
+
+
+@dataclass(frozen=True)
+class GeneratedContent:
+    """The bytes of every file `dockscap generate` writes for one release."""
+
+    names: ContentNames
+    xccdf: bytes
+    oval: bytes
+    cpe_dictionary: bytes
+    cpe_oval: bytes
+    datastream: bytes
+    disa_xccdf11: bytes
+
+    def files(self) -> list[tuple[str, bytes]]:
+        """(file name, bytes) of each file, the data stream first."""
+        return [
+            (self.names.datastream, self.datastream),
+            (self.names.xccdf, self.xccdf),
+            (self.names.oval, self.oval),
+            (self.names.cpe_dictionary, self.cpe_dictionary),
+            (self.names.cpe_oval, self.cpe_oval),
+            (self.names.disa_xccdf11, self.disa_xccdf11),
+        ]
+
+
+@dataclass(frozen=True)
+class _Components:
+    names: ContentNames
+    timestamp: str
+    trees: dict[str, etree._Element]
+
+
+def render(benchmark: Benchmark, release: Release) -> GeneratedContent:
+    """Render every file of one release: the components, the data stream, DISA's."""
+    components = _render_components(benchmark, release, engine_api_check=False)
+    collection = _datastream(components)
+    return GeneratedContent(
+        names=components.names,
+        xccdf=_serialise(components.trees["xccdf"]),
+        oval=_serialise(components.trees["oval"]),
+        cpe_dictionary=_serialise(components.trees["cpe_dictionary"]),
+        cpe_oval=_serialise(components.trees["cpe_oval"]),
+        datastream=_serialise(collection),
+        disa_xccdf11=render_disa_benchmark(benchmark, release),
+    )
+
+
+def xccdf_benchmark_tree(
+    benchmark: Benchmark, release: Release, *, engine_api_check: bool = False
+) -> etree._Element:
+    """The XCCDF 1.2 Benchmark element, for XCCDF results (Benchmark + TestResult).
+
+    With engine_api_check, every rule also carries dockscap's Engine API check
+    (system ENGINE_API_CHECK_SYSTEM) after its OVAL check, so that results of
+    `dockscap evaluate` can name the check that really ran. The data stream
+    never carries it: SCAP 1.3 allows only OVAL and OCIL check systems in a
+    source data stream (SP 800-126r3, requirement SRC-118-1).
+    """
+    components = _render_components(
+        benchmark, release, engine_api_check=engine_api_check
+    )
+    return components.trees["xccdf"]
+
+
+def datastream_tree(benchmark: Benchmark, release: Release) -> etree._Element:
+    """The ds:data-stream-collection element, for ARF's report request."""
+    components = _render_components(benchmark, release, engine_api_check=False)
+    return _datastream(components)
+
+
+def _render_components(
+    benchmark: Benchmark, release: Release, *, engine_api_check: bool
+) -> _Components:
+    names = content_names(release)
+    context = template_context(
+        benchmark, release, names, engine_api_check=engine_api_check
+    )
+    trees = {kind: _render_template(name, context) for kind, name in TEMPLATES.items()}
+    return _Components(names, context["timestamp"], trees)
+
+
+def _datastream(components: _Components) -> etree._Element:
+    return datastream.assemble(components.names, components.timestamp, components.trees)
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("dockscap.generator", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _render_template(name: str, context: dict[str, Any]) -> etree._Element:
+    text = _environment().get_template(name).render(**context)
+    parser = etree.XMLParser(
+        remove_blank_text=True, resolve_entities=False, no_network=True
+    )
+    return etree.fromstring(text.encode("utf-8"), parser)
+
+
+def _serialise(element: etree._Element) -> bytes:
+    data: bytes = etree.tostring(
+        element, xml_declaration=True, encoding="UTF-8", pretty_print=True
+    )
+    return data
