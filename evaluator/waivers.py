@@ -1,0 +1,188 @@
+"""Waivers: documented, approved exceptions for containers that fail the rule.
+
+A waivers file is a YAML list; each entry names its containers by `container`
+(a name or shell-style glob) or by `label` (KEY or KEY=VALUE), and carries a
+`justification`, an `approver` and an `expires` day (YYYY-MM-DD):
+
+    - container: legacy-*
+      justification: Vendor image writes to /var/lib at start; ticket OPS-1234.
+      approver: J. Smith, ISSO
+      expires: 2025-12-31
+
+A waiver is valid through its `expires` day, judged by the scan's start date
+in local time. It only annotates failing containers: it never hides a
+container, never changes a verdict and never changes the rule's result. Each
+output records it (docs/json-output.md, the README's "Waivers" section).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+import yaml
+from dockscap.evaluator.filters import LabelSelector
+from dockscap.evaluator.results import (
+    AppliedWaiver,
+    Container,
+    ContainerVerdict,
+    EngineScan,
+    Verdict,
+    Waiver,
+)
+
+# The content loader's line-aware YAML reader, reused so that both files report
+# mistakes the same way (file:line: key: problem).
+from dockscap.generator.content import _document, _Node
+
+from dockscap.errors import ContentError, InputError
+
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FIELDS = {"justification", "approver", "expires"}
+SELECTORS = frozenset({"container", "label"})
+
+
+class WaiverError(ContentError, InputError):
+    """The waivers file is not a valid list of waivers; the message names file:line."""
+
+
+def load_waivers(path: Path) -> tuple[Waiver, ...]:
+    """Read and check a waivers file; any mistake stops the run before the scan."""
+    try:
+        entries = _document(Path(path)).items()
+        return tuple(_waiver(entry) for entry in entries)
+    except WaiverError:
+        raise
+    except ContentError as error:
+        raise WaiverError(error.path, error.line, error.key, error.problem) from None
+
+
+def _waiver(node: _Node) -> Waiver:
+    fields = node.mapping(FIELDS, SELECTORS)
+    chosen = sorted(SELECTORS & fields.keys())
+    if len(chosen) != 1:
+        raise WaiverError(
+            node.path, node.line, node.key, "give exactly one of container or label"
+        )
+
+    selector = fields[chosen[0]]
+    container = label = None
+    if chosen[0] == "container":
+        container = selector.text()
+    else:
+        label = _label(selector)
+
+    return Waiver(
+        justification=fields["justification"].text(),
+        approver=fields["approver"].text(),
+        expires=_expires(fields["expires"]),
+        container=container,
+        label=label,
+        source=f"{node.path.name}:{node.line}",
+    )
+
+
+def _label(node: _Node) -> str:
+    text = node.text()
+    try:
+        return str(LabelSelector.parse(text))
+    except InputError:
+        raise node.error(f"{text!r} is not of the form KEY or KEY=VALUE") from None
+
+
+def _expires(node: _Node) -> date:
+    # Read the raw text rather than YAML's timestamp type, which also accepts
+    # date-times and fails with a bare ValueError on days like 2025-02-30.
+    raw = node.node.value if isinstance(node.node, yaml.ScalarNode) else None
+    if not isinstance(raw, str) or not DAY.match(raw):
+        found = "a list or mapping" if raw is None else repr(raw)
+        raise node.error(f"expected a date YYYY-MM-DD, found {found}")
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as error:
+        raise node.error(f"{raw!r} is not a date: {error}") from None
+
+
+def scan_day(scan: EngineScan) -> date:
+    """The day a waiver's expiry is judged on: the scan's start, in local time."""
+    return scan.started.astimezone().date()
+
+
+def is_expired(waiver: Waiver, day: date) -> bool:
+    """A waiver is valid through its `expires` day and expired from the day after."""
+    return day > waiver.expires
+
+
+def matches(waiver: Waiver, container: Container) -> bool:
+    if waiver.container is not None:
+        return fnmatchcase(container.name.lstrip("/"), waiver.container)
+    assert waiver.label is not None
+    return LabelSelector.parse(waiver.label).matches(container.labels)
+
+
+def apply_waivers(scan: EngineScan, waivers: Sequence[Waiver]) -> EngineScan:
+    """The scan with each failing container's waiver recorded, verdicts unchanged."""
+    day = scan_day(scan)
+    verdicts = tuple(_annotate(item, waivers, day) for item in scan.verdicts)
+    return replace(scan, verdicts=verdicts, waivers=tuple(waivers))
+
+
+def _annotate(
+    item: ContainerVerdict, waivers: Sequence[Waiver], day: date
+) -> ContainerVerdict:
+    if item.verdict is not Verdict.FAIL:
+        return item
+
+    found = [waiver for waiver in waivers if matches(waiver, item.container)]
+    if not found:
+        return item
+
+    # A waiver in force wins (the first in the file); otherwise report the one
+    # that expired last, so the output can say when the exception ran out.
+    in_force = [waiver for waiver in found if not is_expired(waiver, day)]
+    if in_force:
+        return replace(item, waiver=AppliedWaiver(in_force[0], expired=False))
+    latest = max(found, key=lambda waiver: waiver.expires)
+    return replace(item, waiver=AppliedWaiver(latest, expired=True))
+
+
+def waiver_note(item: ContainerVerdict) -> str | None:
+    """One sentence on a container's waiver, for finding details and comments."""
+    if item.waiver is None:
+        return None
+
+    waiver = item.waiver.waiver
+    if item.waiver.expired:
+        return (
+            f"Waiver expired on {waiver.expires.isoformat()} and no longer applies"
+            f" ({waiver.source}, approved by {waiver.approver}:"
+            f" {waiver.justification})"
+        )
+    return (
+        f"Waived through {waiver.expires.isoformat()}, approved by"
+        f" {waiver.approver} ({waiver.source}): {waiver.justification}"
+    )
+
+
+def waivers_summary(scan: EngineScan) -> str:
+    """The waivers of a scan in a few lines, for checklist COMMENTS; '' if none matched.
+
+    It states that the finding stays open: a waiver records an accepted risk, it
+    does not make a writable root filesystem compliant.
+    """
+    noted = [item for item in scan.verdicts if item.waiver is not None]
+    if not noted:
+        return ""
+
+    failing = len(scan.with_verdict(Verdict.FAIL))
+    lines = [
+        f"{len(scan.waived)} of {failing} failing container(s) are under an approved"
+        " waiver; the rule still fails and the finding stays open."
+    ]
+    for item in noted:
+        lines.append(f"- {item.container.describe()}: {waiver_note(item)}")
+    return "\n".join(lines)
