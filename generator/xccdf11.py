@@ -69,9 +69,10 @@ def render_disa_benchmark(benchmark: Benchmark, release: Release) -> bytes:
     for rule in benchmark.rules:
         _group(root, rule, release, style)
 
-    return etree.tostring(
+    data: bytes = etree.tostring(
         root.getroottree(), xml_declaration=True, encoding="utf-8", pretty_print=True
     )
+    return data
 
 
 def _front(

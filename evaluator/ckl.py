@@ -1,0 +1,308 @@
+"""STIG Viewer 2 checklists (CKL): write one from a scan, or fill in the user's.
+
+The layout follows STIG Viewer's checklist schema 2.5 (U_Checklist_Schema_V2.xsd)
+and the files STIG Viewer 2.17 saves: ASSET, then STIGS/iSTIG with STIG_INFO
+and one VULN per rule, each VULN's STIG_DATA in STIG Viewer's order.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from dockscap.evaluator.checklist import (
+    ASSET_TYPE,
+    CLASS,
+    CLASSIFICATION,
+    ROLE,
+    TECH_AREA,
+    Asset,
+    ChecklistRule,
+    ChecklistStig,
+    Review,
+    asset,
+    checklist_stig,
+    locate,
+    review,
+    same_host,
+    scan_review,
+    stig_ref,
+    stig_uuid,
+    target_key,
+)
+from dockscap.evaluator.disa_benchmark import DisaBenchmark, DisaRule
+from dockscap.evaluator.results import EngineScan
+from dockscap.generator.model import Benchmark, Release
+from lxml import etree
+
+from dockscap import __version__
+from dockscap.errors import InputError, InvalidDocumentError
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("NotAFinding", "Open", "Not_Applicable", "Not_Reviewed")
+
+# The ASSET children the schema requires, in its order (HOST_GUID, MARKING,
+# TARGET_COMMENT and STIG_GUID are optional there and left out or placed below).
+_ASSET_ORDER = (
+    "ROLE",
+    "ASSET_TYPE",
+    "MARKING",
+    "HOST_NAME",
+    "HOST_IP",
+    "HOST_MAC",
+    "HOST_GUID",
+    "HOST_FQDN",
+    "TARGET_COMMENT",
+    "TECH_AREA",
+    "TARGET_KEY",
+    "STIG_GUID",
+    "WEB_OR_DATABASE",
+    "WEB_DB_SITE",
+    "WEB_DB_INSTANCE",
+)
+
+_PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+}
+
+
+def render_ckl(scan: EngineScan, *, stig: DisaBenchmark | None = None) -> bytes:
+    """A new checklist for the scanned host: every rule of the STIG, ours reviewed."""
+    disa = checklist_stig(scan, stig)
+    target = asset(scan.engine)
+    uuid = stig_uuid(target.host_name, disa)
+
+    root = etree.Element("CHECKLIST")
+    root.append(_asset(target, target_key(disa)))
+    istig = etree.SubElement(etree.SubElement(root, "STIGS"), "iSTIG")
+    istig.append(_stig_info(disa, uuid))
+    for rule in disa.rules:
+        istig.append(_vuln(rule, disa, uuid, review(scan, rule)))
+
+    # STIG Viewer names the program that saved a checklist in a leading comment.
+    root.addprevious(etree.Comment(f"dockscap {__version__}"))
+    etree.indent(root, space="\t")
+    data: bytes = etree.tostring(
+        root.getroottree(), xml_declaration=True, encoding="UTF-8", pretty_print=True
+    )
+    check_ckl(data, "the new checklist")
+    return data
+
+
+def _asset(target: Asset, key: str) -> etree._Element:
+    # MARKING is left out: STIG Viewer's default (CUI) would be a claim about the
+    # host that dockscap cannot make.
+    element = etree.Element("ASSET")
+    for name, text in (
+        ("ROLE", ROLE),
+        ("ASSET_TYPE", ASSET_TYPE),
+        ("HOST_NAME", target.host_name),
+        ("HOST_IP", target.host_ip),
+        ("HOST_MAC", target.host_mac),
+        ("HOST_FQDN", target.host_fqdn),
+        ("TARGET_COMMENT", target.comment),
+        ("TECH_AREA", TECH_AREA),
+        ("TARGET_KEY", key),
+        ("WEB_OR_DATABASE", "false"),
+        ("WEB_DB_SITE", ""),
+        ("WEB_DB_INSTANCE", ""),
+    ):
+        _leaf(element, name, text)
+    return element
+
+
+def _stig_info(disa: DisaBenchmark, uuid: str) -> etree._Element:
+    element = etree.Element("STIG_INFO")
+    for name, text in (
+        ("version", disa.version),
+        ("classification", CLASSIFICATION),
+        ("customname", None),
+        ("stigid", disa.id),
+        ("description", disa.description),
+        ("filename", disa.filename),
+        ("releaseinfo", disa.release_info),
+        ("title", disa.title),
+        ("uuid", uuid),
+        ("notice", disa.notice_id),
+        ("source", disa.source),
+    ):
+        si_data = etree.SubElement(element, "SI_DATA")
+        _leaf(si_data, "SID_NAME", name)
+        # STIG Viewer leaves SID_DATA out where it has nothing (customname).
+        if text is not None:
+            _leaf(si_data, "SID_DATA", text)
+    return element
+
+
+def _vuln(
+    rule: DisaRule, disa: DisaBenchmark, uuid: str, outcome: Review
+) -> etree._Element:
+    element = etree.Element("VULN")
+    for name, text in _stig_data(rule, disa, uuid):
+        stig_data = etree.SubElement(element, "STIG_DATA")
+        _leaf(stig_data, "VULN_ATTRIBUTE", name)
+        _leaf(stig_data, "ATTRIBUTE_DATA", text)
+    _leaf(element, "STATUS", outcome.ckl_status)
+    _leaf(element, "FINDING_DETAILS", outcome.finding_details)
+    _leaf(element, "COMMENTS", "")
+    _leaf(element, "SEVERITY_OVERRIDE", "")
+    _leaf(element, "SEVERITY_JUSTIFICATION", "")
+    return element
+
+
+def _stig_data(rule: DisaRule, disa: DisaBenchmark, uuid: str) -> list[tuple[str, str]]:
+    """Every VULN_ATTRIBUTE STIG Viewer 2.17 writes, in its order."""
+    return [
+        ("Vuln_Num", rule.group_id),
+        ("Severity", rule.severity),
+        ("Group_Title", rule.group_title),
+        ("Rule_ID", rule.rule_id),
+        ("Rule_Ver", rule.stig_id),
+        ("Rule_Title", rule.title),
+        ("Vuln_Discuss", rule.field("VulnDiscussion")),
+        ("IA_Controls", rule.field("IAControls")),
+        ("Check_Content", rule.check_content),
+        ("Fix_Text", rule.fix_text),
+        ("False_Positives", rule.field("FalsePositives")),
+        ("False_Negatives", rule.field("FalseNegatives")),
+        ("Documentable", rule.field("Documentable")),
+        ("Mitigations", rule.field("Mitigations")),
+        ("Potential_Impact", rule.field("PotentialImpacts")),
+        ("Third_Party_Tools", rule.field("ThirdPartyTools")),
+        ("Mitigation_Control", rule.field("MitigationControl")),
+        ("Responsibility", rule.field("Responsibility")),
+        ("Security_Override_Guidance", rule.field("SeverityOverrideGuidance")),
+        ("Check_Content_Ref", rule.check_content_ref_name),
+        ("Weight", rule.weight),
+        ("Class", CLASS),
+        ("STIGRef", stig_ref(disa)),
+        ("TargetKey", rule.reference.identifier),
+        ("STIG_UUID", uuid),
+        *(("LEGACY_ID", legacy) for legacy in rule.legacy_ids),
+        *(("CCI_REF", cci) for cci in rule.ccis),
+    ]
+
+
+def _leaf(parent: etree._Element, tag: str, text: str) -> None:
+    # An empty text, not None, so that lxml writes <X></X> as STIG Viewer does.
+    etree.SubElement(parent, tag).text = text
+
+
+def detect_release(existing: bytes, benchmark: Benchmark) -> Release:
+    """The STIG release of an existing CKL, from its rule ids; the scan must match."""
+    root = _parse(existing, "the checklist")
+    release, _ = locate(_stigs(root), benchmark, "the checklist")
+    return release
+
+
+def update_ckl(existing: bytes, scan: EngineScan) -> bytes:
+    """The user's checklist with this rule's STATUS and FINDING_DETAILS replaced.
+
+    Everything else, comments and severity overrides included, is kept as it was;
+    a checklist of another STIG, release or host is refused.
+    """
+    source = "the checklist"
+    root = _parse(existing, source)
+    release, vulns = locate(_stigs(root), scan.benchmark, source)
+    if release.name != scan.release.name:
+        raise InputError(
+            f"{source} is for STIG {release.name}, but the scan was made for "
+            f"{scan.release.name}; scan for {release.name}"
+        )
+    same_host(root.findtext("ASSET/HOST_NAME") or "", scan.engine, source)
+
+    vuln = vulns.get(scan.rule.stig_id)
+    if vuln is None:
+        raise InputError(f"{source} has no rule {scan.rule.stig_id}")
+    outcome = scan_review(scan)
+    _replace(vuln, "STATUS", outcome.ckl_status)
+    _replace(vuln, "FINDING_DETAILS", outcome.finding_details)
+
+    # A parsed <X></X> comes back as <X/>; keep STIG Viewer's form for empty ones.
+    for element in root.iter():
+        if element.text is None and len(element) == 0:
+            element.text = ""
+    # pretty_print adds line breaks only where the file has no text between
+    # elements, so a checklist STIG Viewer saved comes back byte for byte.
+    tree = root.getroottree()
+    data: bytes = etree.tostring(
+        tree,
+        xml_declaration=True,
+        encoding=tree.docinfo.encoding or "UTF-8",
+        pretty_print=True,
+    )
+    check_ckl(data, "the updated checklist")
+    return data
+
+
+def _replace(vuln: etree._Element, tag: str, text: str) -> None:
+    element = vuln.find(tag)
+    if element is None:
+        raise InputError(f"the checklist's {vuln.findtext('STIG_DATA')} lacks {tag}")
+    element.text = text
+
+
+def _stigs(root: etree._Element) -> list[ChecklistStig[etree._Element]]:
+    stigs = []
+    for istig in root.iterfind("STIGS/iSTIG"):
+        stig_id = ""
+        for si_data in istig.iterfind("STIG_INFO/SI_DATA"):
+            if si_data.findtext("SID_NAME") == "stigid":
+                stig_id = si_data.findtext("SID_DATA") or ""
+        rules = [
+            ChecklistRule(_attribute(v, "Rule_Ver"), _attribute(v, "Rule_ID"), v)
+            for v in istig.iterfind("VULN")
+        ]
+        stigs.append(ChecklistStig(stig_id, rules))
+    return stigs
+
+
+def _attribute(vuln: etree._Element, name: str) -> str:
+    for stig_data in vuln.iterfind("STIG_DATA"):
+        if stig_data.findtext("VULN_ATTRIBUTE") == name:
+            return stig_data.findtext("ATTRIBUTE_DATA") or ""
+    return ""
+
+
+def _parse(data: bytes, source: str) -> etree._Element:
+    parser = etree.XMLParser(**_PARSER_OPTIONS)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as error:
+        raise InputError(f"{source} is not well-formed XML: {error}") from error
+    if root.tag != "CHECKLIST":
+        raise InputError(
+            f"{source} is not a STIG Viewer checklist (CKL): its root is {root.tag}"
+        )
+    return root
+
+
+def check_ckl(data: bytes, what: str) -> None:
+    """What STIG Viewer and STIG Manager rely on, checked before anything is written.
+
+    DISA's checklist schema is not shipped with dockscap (the tests validate
+    against it); this checks the structure and values a reader depends on.
+    """
+    try:
+        root = _parse(data, what)
+    except InputError as error:
+        raise InvalidDocumentError(str(error)) from error
+
+    problems = []
+    asset_tags = [child.tag for child in root.iterfind("ASSET/*")]
+    if asset_tags != [tag for tag in _ASSET_ORDER if tag in asset_tags]:
+        problems.append(f"ASSET children out of order: {', '.join(asset_tags)}")
+    if not root.findall("STIGS/iSTIG/VULN"):
+        problems.append("no VULN")
+    for vuln in root.iterfind("STIGS/iSTIG/VULN"):
+        rule_id = _attribute(vuln, "Rule_ID") or "a VULN"
+        tags = [child.tag for child in vuln if child.tag != "STIG_DATA"]
+        if tags[:3] != ["STATUS", "FINDING_DETAILS", "COMMENTS"]:
+            problems.append(f"{rule_id}: STATUS, FINDING_DETAILS, COMMENTS missing")
+        if vuln.findtext("STATUS") not in STATUSES:
+            problems.append(f"{rule_id}: STATUS {vuln.findtext('STATUS')!r}")
+    if problems:
+        raise InvalidDocumentError(f"{what} is not a valid CKL: {'; '.join(problems)}")
