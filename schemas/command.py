@@ -1,11 +1,70 @@
-"""`dockscap validate`."""
+"""`dockscap validate`: check files against the official schemas, offline."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+from dockscap.schemas.catalog import CKL_SCHEMA_ENV, SCHEMAS_ENV
+from dockscap.schemas.validation import validate_file
+
+from dockscap.errors import DockscapError
 
 
 @click.command()
-def validate() -> None:
-    """Validate files against the official schemas.."""
-    raise click.ClickException("not built yet")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=Path)
+)
+@click.option(
+    "--schemas",
+    "schemas",
+    type=click.Path(path_type=Path),
+    help=(
+        "Directory of the official SCAP schemas, laid out as OpenSCAP installs "
+        f"them [default: ${SCHEMAS_ENV}, else /usr/share/openscap/schemas]."
+    ),
+)
+@click.option(
+    "--ckl-schema",
+    type=click.Path(path_type=Path),
+    help=(
+        "DISA's checklist schema U_Checklist_Schema_V2.xsd (from STIG Viewer 2), "
+        f"needed to validate a CKL [default: ${CKL_SCHEMA_ENV}]."
+    ),
+)
+def validate(
+    files: tuple[Path, ...], schemas: Path | None, ckl_schema: Path | None
+) -> None:
+    """Validate FILE... against the official schemas, offline.
+
+    Each file's kind is told by its root element: XCCDF 1.1 or 1.2, OVAL
+    definitions, CPE dictionary, SCAP 1.3 source data stream, ARF, or a CKL;
+    a JSON file is a CKLB checklist, whose structure is checked (DISA
+    publishes no CKLB schema). Exit code 0 when every file is valid, 1
+    otherwise.
+    """
+    # Every file is reported, even after one that fails.
+    outcomes = [_report(path, schemas, ckl_schema) for path in files]
+
+    if not all(outcomes):
+        raise click.exceptions.Exit(1)
+
+
+def _report(path: Path, schemas: Path | None, ckl_schema: Path | None) -> bool:
+    """Print one file's outcome; True when it is valid."""
+    try:
+        outcome = validate_file(path, schema_dir=schemas, ckl_schema=ckl_schema)
+    except DockscapError as error:
+        # One line per file that cannot be validated; the others still are.
+        message = str(error)
+        if not message.startswith(str(path)):
+            message = f"{path}: {message}"
+        click.echo(f"Error: {message}", err=True)
+        return False
+
+    if outcome.valid:
+        click.echo(f"{path}: valid ({outcome.kind})")
+        return True
+    for problem in outcome.problems:
+        click.echo(problem.located(str(path)))
+    return False

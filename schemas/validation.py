@@ -1,0 +1,314 @@
+"""Validation against the official schemas, loaded offline and cached per process.
+
+xmlschema compiles each schema set once per process (the SCAP 1.3 set, with
+every OVAL platform schema, takes the longest); the compiled schema only ever
+reads local files: remote locations are mapped by the catalog or refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeAlias
+
+import xmlschema
+from dockscap.schemas.catalog import (
+    INSTALL_HINT,
+    Catalog,
+    ckl_schema_file,
+    load_catalog,
+    local_path,
+    schema_dir,
+)
+from dockscap.schemas.cklb import CKLB_KIND, validate_cklb
+from dockscap.schemas.kinds import (
+    CKL,
+    DEFAULT_OVAL_VERSION,
+    OVAL_VERSIONS,
+    DocumentKind,
+    SchemaSet,
+    declared_oval_versions,
+    describe,
+    detect_kind,
+)
+from dockscap.schemas.problems import Problem
+from lxml import etree
+from xmlschema.exceptions import XMLSchemaWarning
+
+from dockscap import namespaces
+from dockscap.errors import InvalidDocumentError, SchemaError
+from dockscap.safexml import parse_json_bytes, parse_xml_bytes, read_limited
+
+log = logging.getLogger(__name__)
+
+Document: TypeAlias = bytes | etree._ElementTree | etree._Element
+
+# How many problems an InvalidDocumentError spells out.
+_SHOWN_PROBLEMS = 5
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The outcome for one document: what it is and what is wrong with it."""
+
+    source: str
+    kind: str
+    problems: tuple[Problem, ...]
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def validate(
+    document: Document,
+    *,
+    source: str = "<document>",
+    schema_dir: Path | None = None,
+    ckl_schema: Path | None = None,
+) -> list[Problem]:
+    """Every problem the official schema finds in `document`; empty when valid.
+
+    The schema is chosen by the root element. Bytes are parsed with
+    dockscap.safexml, so what cannot be parsed raises InputError, as does a
+    root element dockscap does not know; SchemaError when the schemas are
+    missing.
+    """
+    return list(
+        _validate_root(_root(document, source), source, schema_dir, ckl_schema).problems
+    )
+
+
+def assert_valid(
+    document: Document,
+    *,
+    source: str,
+    schema_dir: Path | None = None,
+    ckl_schema: Path | None = None,
+) -> None:
+    """Raise InvalidDocumentError naming `source` and its first problems."""
+    outcome = _validate_root(_root(document, source), source, schema_dir, ckl_schema)
+    if outcome.valid:
+        return
+    raise InvalidDocumentError(_summary(outcome))
+
+
+def validate_file(
+    path: Path, *, schema_dir: Path | None = None, ckl_schema: Path | None = None
+) -> Validation:
+    """Read a user's file safely, tell its kind (XML or CKLB JSON) and validate it."""
+    source = str(path)
+    data = read_limited(path, what="document")
+
+    if _looks_like_json(data):
+        checklist = parse_json_bytes(data, source=source, what="CKLB checklist")
+        return Validation(source, CKLB_KIND, tuple(validate_cklb(checklist)))
+
+    tree = parse_xml_bytes(data, source=source, what="document")
+    return _validate_root(tree.getroot(), source, schema_dir, ckl_schema)
+
+
+def load_schema(
+    schemas: SchemaSet, directory: Path, oval_version: str = DEFAULT_OVAL_VERSION
+) -> xmlschema.XMLSchema10:
+    """The compiled schema set, from this process's cache after the first call."""
+    version = oval_version if schemas.holds_oval else ""
+    return _compiled(schemas, directory, version)
+
+
+def _root(document: Document, source: str) -> etree._Element:
+    if isinstance(document, bytes):
+        return parse_xml_bytes(document, source=source, what="document").getroot()
+    if isinstance(document, etree._ElementTree):
+        return document.getroot()
+    return document
+
+
+def _validate_root(
+    root: etree._Element,
+    source: str,
+    explicit_dir: Path | None,
+    ckl_schema: Path | None,
+) -> Validation:
+    kind = detect_kind(root, source=source)
+    started = time.perf_counter()
+
+    if kind is CKL:
+        schema = _ckl_compiled(ckl_schema_file(ckl_schema))
+        oval_version = ""
+    else:
+        assert kind.schemas is not None
+        oval_version, version_problem = _oval_version(root, kind)
+        if version_problem is not None:
+            return Validation(source, kind.name, (version_problem,))
+        schema = load_schema(kind.schemas, schema_dir(explicit_dir), oval_version)
+
+    problems = tuple(_problem(error) for error in schema.iter_errors(root))
+    log.debug(
+        "validated %s as %s: %d problems in %.2f s",
+        source,
+        kind.name,
+        len(problems),
+        time.perf_counter() - started,
+    )
+    return Validation(source, describe(kind, root, oval_version), problems)
+
+
+def _oval_version(
+    root: etree._Element, kind: DocumentKind
+) -> tuple[str, Problem | None]:
+    """The OVAL version to validate against: the newest one the document declares."""
+    assert kind.schemas is not None
+    if not kind.schemas.holds_oval:
+        return "", None
+
+    declared = declared_oval_versions(root)
+    for version, element in declared:
+        if version not in OVAL_VERSIONS:
+            return "", Problem(
+                element.sourceline,
+                _element_path(element),
+                f"OVAL schema_version {version!r} is not one dockscap validates "
+                f"({', '.join(OVAL_VERSIONS)})",
+            )
+    if not declared:
+        return DEFAULT_OVAL_VERSION, None
+    return max((v for v, _ in declared), key=_version_key), None
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+@functools.cache
+def _compiled(
+    schemas: SchemaSet, directory: Path, oval_version: str
+) -> xmlschema.XMLSchema10:
+    catalog = load_catalog(directory)
+    locator = _Locator(catalog, oval_version)
+    main, *extras = (locator.pin(catalog.schema_for(ns)) for ns in schemas.namespaces)
+    xml_schema = catalog.schema_for(namespaces.XML)
+    _require_files([main, xml_schema, *extras], directory)
+
+    # catalog.xsd imports the xml namespace without a location; the extra
+    # namespaces are imported after the main schema (see SchemaSet).
+    locations = [(namespaces.XML, str(xml_schema))]
+    extra_namespaces = schemas.namespaces[1:]
+    locations += [(ns, str(p)) for ns, p in zip(extra_namespaces, extras, strict=True)]
+
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        # A failed import is only a warning to xmlschema, and would leave us
+        # validating against half a schema: make it an error.
+        warnings.simplefilter("error", XMLSchemaWarning)
+        try:
+            schema = xmlschema.XMLSchema10(
+                str(main),
+                locations=locations,
+                uri_mapper=locator,
+                allow="local",
+                use_fallback=False,
+            )
+        except (xmlschema.XMLSchemaException, XMLSchemaWarning) as error:
+            raise SchemaError(
+                f"cannot load the {schemas.name} schemas from {directory}: "
+                f"{_first_line(error)}; {INSTALL_HINT}"
+            ) from error
+
+    log.debug(
+        "loaded the %s schemas%s from %s in %.1f s",
+        schemas.name,
+        f" (OVAL {oval_version})" if oval_version else "",
+        directory,
+        time.perf_counter() - started,
+    )
+    return schema
+
+
+@functools.cache
+def _ckl_compiled(path: Path) -> xmlschema.XMLSchema10:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", XMLSchemaWarning)
+        try:
+            # The user named this file: parse it defused, and let it reach
+            # nothing but local files.
+            return xmlschema.XMLSchema10(
+                str(path), allow="local", defuse="always", use_fallback=False
+            )
+        except (xmlschema.XMLSchemaException, XMLSchemaWarning) as error:
+            raise SchemaError(
+                f"{path}: cannot load the CKL schema: {_first_line(error)}"
+            ) from error
+
+
+class _Locator:
+    """xmlschema's uri_mapper: catalog entries for remote locations, one OVAL version.
+
+    The data stream schema imports OVAL from another version directory than
+    the document may declare; every OVAL schema is taken from the directory of
+    the chosen version, so that one compiled set never mixes two versions.
+    """
+
+    def __init__(self, catalog: Catalog, oval_version: str) -> None:
+        self._catalog = catalog
+        self._oval_version = oval_version
+        self._oval_dir = catalog.directory / "oval"
+
+    def __call__(self, location: str) -> str:
+        resolved = self._catalog.resolve(location)
+        path = local_path(resolved)
+        if path is None:
+            return resolved
+        pinned = self.pin(path)
+        return resolved if pinned == path else pinned.as_uri()
+
+    def pin(self, path: Path) -> Path:
+        if not self._oval_version or not path.is_relative_to(self._oval_dir):
+            return path
+        version, *rest = path.relative_to(self._oval_dir).parts
+        if version not in OVAL_VERSIONS or not rest:
+            return path
+        return self._oval_dir.joinpath(self._oval_version, *rest)
+
+
+def _require_files(paths: list[Path], directory: Path) -> None:
+    for path in paths:
+        if not path.is_file():
+            raise SchemaError(
+                f"the official SCAP schemas in {directory} are incomplete: "
+                f"{path.relative_to(directory)} is missing; {INSTALL_HINT}"
+            )
+
+
+def _problem(error: xmlschema.XMLSchemaValidationError) -> Problem:
+    message = error.reason or error.message
+    return Problem(error.sourceline, error.path or "/", message.strip())
+
+
+def _element_path(element: etree._Element) -> str:
+    steps = []
+    for node in (element, *element.iterancestors()):
+        local = etree.QName(node).localname
+        steps.append(f"{node.prefix}:{local}" if node.prefix else local)
+    return "/" + "/".join(reversed(steps))
+
+
+def _summary(outcome: Validation) -> str:
+    shown = [str(problem) for problem in outcome.problems[:_SHOWN_PROBLEMS]]
+    more = len(outcome.problems) - len(shown)
+    tail = f" (and {more} more)" if more > 0 else ""
+    return f"{outcome.source} is not a valid {outcome.kind}: " + "; ".join(shown) + tail
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _looks_like_json(data: bytes) -> bool:
+    start = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return start[:1] in (b"{", b"[")
