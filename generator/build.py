@@ -20,9 +20,11 @@ from dockscap.generator import datastream
 from dockscap.generator.checks import ENGINE_API_CHECK_SYSTEM, OVAL_CHECK_SYSTEM
 from dockscap.generator.model import Benchmark, Release
 from dockscap.generator.names import ContentNames, content_names
-from dockscap.generator.views import template_context
+from dockscap.generator.views import tailoring_context, template_context
 from dockscap.generator.xccdf11 import render_disa_benchmark
 from lxml import etree
+
+from dockscap.errors import InputError
 
 __all__ = [
     "ENGINE_API_CHECK_SYSTEM",
@@ -32,6 +34,8 @@ __all__ = [
     "content_names",
     "datastream_tree",
     "render",
+    "render_tailoring",
+    "data_root_path",
     "xccdf_benchmark_tree",
 ]
 
@@ -88,6 +92,27 @@ def render(benchmark: Benchmark, release: Release) -> GeneratedContent:
         datastream=_serialise(collection),
         disa_xccdf11=render_disa_benchmark(benchmark, release),
     )
+
+
+def render_tailoring(benchmark: Benchmark, release: Release, data_root: str) -> bytes:
+    """An XCCDF 1.2 Tailoring: every DISA profile again, with this Docker data root.
+
+    Scanners take it with `--tailoring-file` and one of its profiles, named
+    like xccdf_mil.disa.stig_profile_MAC-1_Classified_tailored.
+    """
+    context = tailoring_context(
+        benchmark, release, content_names(release), data_root_path(data_root)
+    )
+    return _serialise(_render_template("tailoring.xml.j2", context))
+
+
+def data_root_path(path: str) -> str:
+    """The data root as the OVAL check joins it: absolute, no trailing slash."""
+    if not path.startswith("/"):
+        raise InputError(f"the Docker data root must be an absolute path: {path!r}")
+    if any(ord(character) < 0x20 or character == "\x7f" for character in path):
+        raise InputError(f"the Docker data root holds a control character: {path!r}")
+    return path.rstrip("/") or "/"
 
 
 def xccdf_benchmark_tree(

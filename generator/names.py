@@ -39,6 +39,11 @@ class ContentNames:
         return f"{self.name}-ds.xml"
 
     @property
+    def tailoring(self) -> str:
+        """A site's tailoring of the profiles, such as its Docker data root."""
+        return f"{self.name}-tailoring.xml"
+
+    @property
     def disa_xccdf11(self) -> str:
         """DISA's manual-benchmark form in XCCDF 1.1 (dockscap.generator.xccdf11)."""
         return f"{self.name}_Manual-xccdf.xml"

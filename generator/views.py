@@ -82,6 +82,27 @@ class RuleView:
 
 
 @dataclass(frozen=True)
+class TailoredProfile:
+    id: str
+    extends: str
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ValueSetting:
+    value_id: str
+    value: str
+
+
+@dataclass(frozen=True)
+class TailoringView:
+    id: str
+    profiles: tuple[TailoredProfile, ...]
+    settings: tuple[ValueSetting, ...]
+
+
+@dataclass(frozen=True)
 class ExternalVariable:
     id: str
     comment: str
@@ -138,6 +159,38 @@ def template_context(
         "checks": list(checks.values()),
         "external_variables": _external_variables(benchmark, checks),
         "container_folder_pattern": OvalCheck.CONTAINER_FOLDER_PATTERN,
+    }
+
+
+def tailoring_context(
+    benchmark: Benchmark, release: Release, names: ContentNames, data_root: str
+) -> dict[str, Any]:
+    """The variables of the tailoring template: every profile, the data root set."""
+    check_values = {rule.check.data_root_value for rule in benchmark.rules}
+    settings = tuple(
+        ValueSetting(benchmark.xccdf_id("value", value_id), data_root)
+        for value_id in sorted(check_values)
+    )
+    profiles = tuple(
+        TailoredProfile(
+            id=benchmark.xccdf_id("profile", f"{profile.id}_tailored"),
+            extends=benchmark.xccdf_id("profile", profile.id),
+            title=f"{profile.title}, tailored",
+            description=(
+                f"DISA's {profile.id} profile with the Docker data root {data_root}."
+            ),
+        )
+        for profile in benchmark.profiles
+    )
+    return {
+        "ns": {prefix.replace("-", "_"): uri for prefix, uri in NSMAP.items()},
+        "names": names,
+        "timestamp": timestamp(release.benchmark_date),
+        "tailoring": TailoringView(
+            id=f"xccdf_{GENERATOR_NAME}_tailoring_{names.name}",
+            profiles=profiles,
+            settings=settings,
+        ),
     }
 
 
