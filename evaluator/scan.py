@@ -1,0 +1,81 @@
+"""One scan: an engine's containers, each decided, gathered into an EngineScan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from dockscap.evaluator.engine import Engine, container_from_inspect
+from dockscap.evaluator.results import ContainerVerdict, EngineScan, Verdict
+from dockscap.evaluator.verdicts import readonly_rootfs_verdict
+from dockscap.generator.model import Benchmark, Release
+
+from dockscap.errors import InputError
+from dockscap.timestamps import now
+
+log = logging.getLogger(__name__)
+
+Decide = Callable[[Mapping[str, Any]], tuple[Verdict, str]]
+
+# The rules this evaluator can decide from an inspect document, by STIG ID.
+CHECKS: dict[str, Decide] = {"DKER-EE-002030": readonly_rootfs_verdict}
+DEFAULT_RULE = "DKER-EE-002030"
+
+
+def scan(
+    engine: Engine,
+    benchmark: Benchmark,
+    release: Release,
+    stig_id: str = DEFAULT_RULE,
+) -> EngineScan:
+    """List and inspect every container of ENGINE and decide STIG_ID for each.
+
+    Containers removed between the listing and their inspection are left out
+    of the verdicts and named in `vanished`. Raises EngineError when the engine
+    fails mid-scan: a partial scan is never returned.
+    """
+    rule = benchmark.rule(stig_id)
+    if stig_id not in CHECKS:
+        raise InputError(f"dockscap cannot evaluate {stig_id} against an engine")
+    decide = CHECKS[stig_id]
+    started = now()
+
+    host = engine.host()
+    listed = engine.containers()
+    verdicts: list[ContainerVerdict] = []
+    vanished: list[str] = []
+    for item, verdict in engine.inspect_each(listed, _reader(decide)):
+        if verdict is None:
+            vanished.append(item.name)
+        else:
+            verdicts.append(verdict)
+
+    result = EngineScan(
+        benchmark=benchmark,
+        release=release,
+        rule=rule,
+        engine=host,
+        started=started,
+        finished=now(),
+        verdicts=tuple(verdicts),
+        vanished=tuple(vanished),
+    )
+    log.debug(
+        "%s: %d container(s) decided, %d vanished, rule result %s",
+        engine.endpoint,
+        len(verdicts),
+        len(vanished),
+        result.result,
+    )
+    return result
+
+
+def _reader(decide: Decide) -> Callable[[Mapping[str, Any]], ContainerVerdict]:
+    """Reduces an inspect document to its verdict record, inside the worker."""
+
+    def read(document: Mapping[str, Any]) -> ContainerVerdict:
+        verdict, reason = decide(document)
+        return ContainerVerdict(container_from_inspect(document), verdict, reason)
+
+    return read

@@ -1,0 +1,131 @@
+"""The terminal summary of a scan: what was checked, what fails, the rule's result.
+
+Colour and bold only on a terminal (rich decides); in a pipe or a log the same
+words come out as plain text. Everything the engine reported is shown as text,
+never as rich markup, and control characters in it are made visible, so a
+container name cannot restyle or rewrite the operator's terminal.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+from dockscap.evaluator.results import ContainerVerdict, EngineScan, Verdict
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+STYLES = {
+    Verdict.PASS: "bold green",
+    Verdict.FAIL: "bold red",
+    Verdict.ERROR: "bold yellow",
+}
+CATEGORIES = {"high": "CAT I", "medium": "CAT II", "low": "CAT III"}
+
+
+def print_summary(scan: EngineScan, console: Console) -> None:
+    """Print SCAN: the rule and engine, the counts, every failing, erroring and
+    vanished container, and the rule's result for the host."""
+    console.print(_heading(scan))
+    console.print(_engine_line(scan))
+    console.print(_counts_line(scan))
+
+    failing = scan.with_verdict(Verdict.FAIL)
+    if failing:
+        console.print()
+        console.print(Text(f"Writable root filesystem ({len(failing)}):", "bold"))
+        console.print(_table(failing, reasons=False))
+
+    erroring = scan.with_verdict(Verdict.ERROR)
+    if erroring:
+        console.print()
+        console.print(Text(f"Could not be decided ({len(erroring)}):", "bold"))
+        console.print(_table(erroring, reasons=True))
+
+    if scan.vanished:
+        console.print()
+        names = ", ".join(visible(name) for name in scan.vanished)
+        console.print(
+            Text(f"Removed during the scan, not counted ({len(scan.vanished)}): ")
+            + Text(names)
+        )
+
+    console.print()
+    console.print(_result_line(scan))
+
+
+def visible(text: str) -> str:
+    """TEXT with control and format characters shown as escapes, e.g. \\x1b."""
+    return "".join(_visible_char(char) for char in text)
+
+
+def _visible_char(char: str) -> str:
+    if unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn"):
+        return char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _heading(scan: EngineScan) -> Text:
+    ids = scan.rule.ids(scan.release.name)
+    category = CATEGORIES.get(scan.rule.severity, scan.rule.severity)
+    heading = Text(scan.rule.stig_id, "bold")
+    heading.append(f"  {scan.rule.title}")
+    heading.append(
+        f"\nSTIG {scan.release.name}, rule {ids.rule}, {ids.group}, {category}",
+        "dim",
+    )
+    return heading
+
+
+def _engine_line(scan: EngineScan) -> Text:
+    host = scan.engine
+    parts = [f"host {visible(host.name)}"]
+    if host.engine_version:
+        api = f" (API {host.api_version})" if host.api_version else ""
+        parts.append(f"engine {visible(host.engine_version)}{api}")
+    if host.operating_system:
+        parts.append(visible(host.operating_system))
+    return Text(f"Engine {visible(host.endpoint)}: " + ", ".join(parts))
+
+
+def _counts_line(scan: EngineScan) -> Text:
+    checked = len(scan.verdicts)
+    if checked == 0:
+        return Text("Containers checked: 0 (no containers were found on this engine)")
+    counts = scan.counts
+    return Text(
+        f"Containers checked: {checked} ({counts[Verdict.PASS]} read-only, "
+        f"{counts[Verdict.FAIL]} writable, {counts[Verdict.ERROR]} undetermined)"
+    )
+
+
+def _table(items: Sequence[ContainerVerdict], reasons: bool) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for title in ("NAME", "ID", "IMAGE", "STATE") + (("REASON",) if reasons else ()):
+        table.add_column(title, overflow="fold")
+    for item in items:
+        container = item.container
+        cells = [container.name, container.short_id, container.image, container.state]
+        if reasons:
+            cells.append(item.reason)
+        table.add_row(*(Text(visible(cell)) for cell in cells))
+    return table
+
+
+def _result_line(scan: EngineScan) -> Text:
+    result = scan.result
+    line = Text("Result: ")
+    line.append(result.value.upper(), STYLES[result])
+    failing = len(scan.with_verdict(Verdict.FAIL))
+    erroring = len(scan.with_verdict(Verdict.ERROR))
+    if result is Verdict.FAIL:
+        line.append(f" ({failing} container(s) with a writable root filesystem)")
+    elif result is Verdict.ERROR:
+        line.append(f" ({erroring} container(s) could not be decided)")
+    elif not scan.verdicts:
+        line.append(" (no containers: nothing breaks the rule)")
+    else:
+        line.append(" (every container's root filesystem is read-only)")
+    return line
