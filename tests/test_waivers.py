@@ -1,0 +1,361 @@
+"""Waivers: strict loading with file:line messages, expiry, and what they change."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from dockscap.evaluator.json_output import render_json
+from dockscap.evaluator.report import render_report
+from dockscap.evaluator.results import Verdict, Waiver
+from dockscap.evaluator.waivers import (
+    WaiverError,
+    apply_waivers,
+    load_waivers,
+    scan_day,
+    waiver_note,
+    waivers_summary,
+)
+from engine_samples import MIXED, WAIVERS_YAML, create, scan_engine
+from hand_scans import container, scan
+from lxml import html
+from private_engine import PrivateEngine
+
+from dockscap.errors import InputError
+
+VALID = """\
+- container: legacy-*
+  justification: Vendor image writes to /opt.
+  approver: J. Smith, ISSO
+  expires: 2030-12-31
+- label: com.example.exception
+  justification: "Quoted: with a colon"
+  approver: A. Jones
+  expires: "2031-01-15"
+"""
+
+
+def waiver(
+    expires: date, container: str | None = "app-*", label: str | None = None
+) -> Waiver:
+    return Waiver(
+        justification="Approved exception.",
+        approver="ISSO",
+        expires=expires,
+        container=container,
+        label=label,
+        source="w.yml:1",
+    )
+
+
+@pytest.fixture
+def local_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's local time zone set to New York (UTC-5 in winter)."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_valid_file_loads_every_field(tmp_path: Path) -> None:
+    path = tmp_path / "waivers.yml"
+    path.write_text(VALID)
+
+    loaded = load_waivers(path)
+
+    assert loaded == (
+        Waiver(
+            justification="Vendor image writes to /opt.",
+            approver="J. Smith, ISSO",
+            expires=date(2030, 12, 31),
+            container="legacy-*",
+            source="waivers.yml:1",
+        ),
+        Waiver(
+            justification="Quoted: with a colon",
+            approver="A. Jones",
+            expires=date(2031, 1, 15),
+            label="com.example.exception",
+            source="waivers.yml:5",
+        ),
+    )
+    assert loaded[0].selector == "container legacy-*"
+    assert loaded[1].selector == "label com.example.exception"
+
+
+def test_an_empty_list_is_no_waivers(tmp_path: Path) -> None:
+    path = tmp_path / "waivers.yml"
+    path.write_text("[]\n")
+
+    assert load_waivers(path) == ()
+
+
+ENTRY = "- container: a\n  justification: j\n  approver: x\n  expires: 2030-01-01\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "problem"),
+    [
+        (ENTRY + "  expiry: 2030-01-01\n", "5: [0].expiry", "unknown key"),
+        (ENTRY + "  approver: y\n", "5: [0].approver", "duplicate key"),
+        (ENTRY.replace("  approver: x\n", ""), "1: [0].approver", "missing key"),
+        (ENTRY + "  label: a=b\n", "1: [0]", "give exactly one of container or label"),
+        (
+            ENTRY.replace("container: a", "justification: j").replace(
+                "  justification: j\n  approver", "  approver"
+            ),
+            "1: [0]",
+            "give exactly one of container or label",
+        ),
+        (
+            ENTRY.replace("2030-01-01", "2025-02-30"),
+            "4: [0].expires",
+            "'2025-02-30' is not a date: day is out of range for month",
+        ),
+        (
+            ENTRY.replace("2030-01-01", "31/12/2025"),
+            "4: [0].expires",
+            "expected a date YYYY-MM-DD, found '31/12/2025'",
+        ),
+        (
+            ENTRY.replace("2030-01-01", "2030-01-01 10:00:00"),
+            "4: [0].expires",
+            "expected a date YYYY-MM-DD, found '2030-01-01 10:00:00'",
+        ),
+        (
+            ENTRY.replace("2030-01-01", "[2030-01-01]"),
+            "4: [0].expires",
+            "expected a date YYYY-MM-DD, found a list or mapping",
+        ),
+        (
+            ENTRY.replace("justification: j", 'justification: ""'),
+            "2: [0].justification",
+            "expected text, found str ''",
+        ),
+        (
+            ENTRY.replace("approver: x", "approver: 42"),
+            "3: [0].approver",
+            "expected text, found int 42",
+        ),
+        (
+            ENTRY.replace("container: a", "label: =x"),
+            "1: [0].label",
+            "'=x' is not of the form KEY or KEY=VALUE",
+        ),
+        (ENTRY + "- just text\n", "5: [1]", "expected a mapping"),
+        ("container: a\n", "1", "expected a list"),
+    ],
+)
+def test_a_malformed_file_is_refused_with_file_line_and_key(
+    tmp_path: Path, text: str, where: str, problem: str
+) -> None:
+    path = tmp_path / "waivers.yml"
+    path.write_text(text)
+
+    with pytest.raises(WaiverError) as raised:
+        load_waivers(path)
+
+    assert str(raised.value) == f"{path}:{where}: {problem}"
+    assert isinstance(raised.value, InputError)
+
+
+def test_a_file_that_is_not_yaml_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "waivers.yml"
+    path.write_text(ENTRY + "- [unclosed\n")
+
+    with pytest.raises(WaiverError) as raised:
+        load_waivers(path)
+
+    assert str(raised.value).startswith(f"{path}:6: not valid YAML: ")
+
+
+def test_a_missing_file_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "absent.yml"
+
+    with pytest.raises(InputError) as raised:
+        load_waivers(path)
+
+    assert str(raised.value) == f"{path}: cannot read: No such file or directory"
+
+
+@pytest.mark.parametrize(
+    ("scan_date", "expired"),
+    [
+        (date(2025, 3, 30), False),
+        (date(2025, 3, 31), False),  # valid through its expiry day
+        (date(2025, 4, 1), True),
+    ],
+)
+def test_a_waiver_is_valid_through_its_expiry_day(
+    scan_date: date, expired: bool
+) -> None:
+    started = datetime(*scan_date.timetuple()[:3], 23, 59, 59).astimezone()
+    failing = scan([container("app-1", False)], started=started)
+
+    waived = apply_waivers(failing, [waiver(date(2025, 3, 31))])
+
+    applied = waived.verdicts[0].waiver
+    assert applied is not None
+    assert applied.expired is expired
+    assert waived.verdicts[0].waived is not expired
+
+
+def test_expiry_is_judged_on_the_local_date_of_the_scan(local_zone: None) -> None:
+    # 03:00 UTC on 1 April is still 31 March in New York, the waiver's last day.
+    started = datetime(2025, 4, 1, 3, 0, tzinfo=UTC)
+    failing = scan([container("app-1", False)], started=started)
+
+    waived = apply_waivers(failing, [waiver(date(2025, 3, 31))])
+
+    assert scan_day(failing) == date(2025, 3, 31)
+    assert waived.verdicts[0].waived
+
+
+def test_a_waiver_changes_no_verdict_hides_nothing_and_only_marks_failures() -> None:
+    original = scan(
+        [
+            container("app-writable", False),
+            container("app-readonly", True),
+            container("app-unknown", None),
+            container("other", False),
+        ]
+    )
+
+    waived = apply_waivers(original, [waiver(date(2999, 1, 1))])
+
+    assert [item.verdict for item in waived.verdicts] == [
+        item.verdict for item in original.verdicts
+    ]
+    assert [item.container for item in waived.verdicts] == [
+        item.container for item in original.verdicts
+    ]
+    assert waived.result is Verdict.FAIL
+    assert [item.waived for item in waived.verdicts] == [True, False, False, False]
+    assert [item.waiver is None for item in waived.verdicts] == [
+        False,
+        True,
+        True,
+        True,
+    ]
+
+
+def test_a_waiver_covering_every_failure_still_fails_the_rule() -> None:
+    original = scan([container("app-1", False), container("db", True)])
+
+    waived = apply_waivers(original, [waiver(date(2999, 1, 1))])
+
+    assert waived.result is Verdict.FAIL
+    assert len(waived.waived) == 1
+    assert "the rule still fails" in waivers_summary(waived)
+
+
+@pytest.mark.parametrize(
+    ("label", "labels", "matches"),
+    [
+        ("exception", {"exception": "yes"}, True),
+        ("exception=yes", {"exception": "yes"}, True),
+        ("exception=yes", {"exception": "no"}, False),
+        ("exception", {}, False),
+    ],
+)
+def test_label_waivers_match_key_or_key_and_value(
+    label: str, labels: dict[str, str], matches: bool
+) -> None:
+    failing = scan([container("any", False, labels=labels)])
+
+    waived = apply_waivers(failing, [waiver(date(2999, 1, 1), None, label)])
+
+    assert (waived.verdicts[0].waiver is not None) is matches
+
+
+def test_the_first_waiver_in_force_wins_and_an_expired_one_is_reported() -> None:
+    older = waiver(date(2020, 1, 1))
+    oldest = waiver(date(2019, 1, 1))
+    current = Waiver("second", "B", date(2999, 1, 1), container="app-*", source="w:9")
+    failing = scan([container("app-1", False)])
+
+    in_force = apply_waivers(failing, [older, current, oldest])
+    lapsed = apply_waivers(failing, [oldest, older])
+
+    assert in_force.verdicts[0].waiver is not None
+    assert in_force.verdicts[0].waiver.waiver is current
+    assert lapsed.verdicts[0].waiver is not None
+    assert lapsed.verdicts[0].waiver.waiver is older
+    assert lapsed.verdicts[0].waiver.expired
+
+
+def test_waiver_notes_say_what_applies_and_what_expired() -> None:
+    failing = scan([container("app-1", False), container("app-2", False)])
+    good = waiver(date(2999, 1, 1), "app-1")
+    old = waiver(date(2020, 1, 31), "app-2")
+
+    waived = apply_waivers(failing, [good, old])
+
+    assert waiver_note(waived.verdicts[0]) == (
+        "Waived through 2999-01-01, approved by ISSO (w.yml:1): Approved exception."
+    )
+    assert waiver_note(waived.verdicts[1]) == (
+        "Waiver expired on 2020-01-31 and no longer applies"
+        " (w.yml:1, approved by ISSO: Approved exception.)"
+    )
+    summary = waivers_summary(waived).splitlines()
+    assert summary[0] == (
+        "1 of 2 failing container(s) are under an approved waiver;"
+        " the rule still fails and the finding stays open."
+    )
+    assert summary[1].startswith("- app-1 (")
+    assert summary[2].startswith("- app-2 (")
+
+
+@pytest.mark.engine
+def test_waivers_on_a_real_engine_through_json_and_html(
+    engine: PrivateEngine, tmp_path: Path
+) -> None:
+    create(engine)
+    path = tmp_path / "waivers.yml"
+    path.write_text(WAIVERS_YAML)
+    scanned = scan_engine(engine)
+
+    waived = apply_waivers(scanned, load_waivers(path))
+    document = json.loads(render_json([waived]))
+    page = html.fromstring(render_report([waived]))
+
+    # Worked out from MIXED and WAIVERS_YAML: legacy-* is in force (2999),
+    # the batch label waiver expired in 2020, the other writable ones have none.
+    host = document["hosts"][0]
+    assert host["result"] == "fail"
+    assert host["counts"]["checked"] == len(MIXED)
+    assert host["counts"]["fail"] == 4
+    assert host["counts"]["waived"] == 1
+    entries = {item["name"]: item for item in host["containers"]}
+    assert entries["legacy-reporting"]["waived"] is True
+    assert entries["legacy-reporting"]["verdict"] == "fail"
+    assert entries["legacy-reporting"]["waiver"]["justification"] == (
+        "Vendor image writes its cache under /opt at start; OPS-1234."
+    )
+    assert entries["nightly-batch"]["waived"] is False
+    assert entries["nightly-batch"]["waiver"]["expired"] is True
+    assert entries["shop-api-1"]["waiver"] is None
+    assert [(w["expired"], len(w["applied_to"])) for w in host["waivers"]] == [
+        (False, 1),
+        (True, 1),
+    ]
+
+    rows = {
+        row.find_class("name")[0].text_content(): row
+        for row in page.get_element_by_id("host-1")
+        .find_class("containers")[0]
+        .find("tbody")
+        .iter("tr")
+    }
+    assert rows["legacy-reporting"].get("data-status") == "waived"
+    assert "OPS-1234" in rows["legacy-reporting"].text_content()
+    assert rows["nightly-batch"].get("data-status") == "fail"
+    assert "EXPIRED" in rows["nightly-batch"].text_content()
+    assert "no longer applies" in rows["nightly-batch"].text_content()
+    assert page.find_class("verdict")[0].text_content().strip() == "FAIL"
