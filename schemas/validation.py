@@ -38,6 +38,7 @@ from dockscap.schemas.kinds import (
 from dockscap.schemas.problems import Problem
 from lxml import etree
 from xmlschema.exceptions import XMLSchemaWarning
+from xmlschema.validators import XsdElement
 
 from dockscap import namespaces
 from dockscap.errors import InvalidDocumentError, SchemaError
@@ -49,6 +50,9 @@ Document: TypeAlias = bytes | etree._ElementTree | etree._Element
 
 # How many problems an InvalidDocumentError spells out.
 _SHOWN_PROBLEMS = 5
+
+# The XSD meta-schema's own identity constraints, which never apply to documents.
+_XSD_PREFIX = "{http://www.w3.org/2001/XMLSchema}"
 
 
 @dataclass(frozen=True)
@@ -219,6 +223,7 @@ def _compiled(
                 f"{_first_line(error)}; {INSTALL_HINT}"
             ) from error
 
+    _widen_identity_selection(schema)
     log.debug(
         "loaded the %s schemas%s from %s in %.1f s",
         schemas.name,
@@ -275,6 +280,38 @@ class _Locator:
         return self._oval_dir.joinpath(self._oval_version, *rest)
 
 
+def _widen_identity_selection(schema: xmlschema.XMLSchema10) -> None:
+    """Let key, keyref and unique constraints see substitution group members.
+
+    xmlschema works out which element declarations a constraint's selector can
+    reach by walking the schema's content models, a walk that stops at the
+    head of a substitution group. OVAL's tests, objects and states are all
+    members of such groups, declared in the platform schemas, so without this
+    every test id would be missed by `oval-def:testKey` and every `test_ref`
+    reported dangling, while the `object_ref`s inside the tests would never be
+    checked. The selector itself is still evaluated on the document at
+    validation time; a declaration marked here only becomes a candidate.
+    """
+    declarations = [
+        component
+        for component in schema.maps.iter_components()
+        if isinstance(component, XsdElement)
+    ]
+    for identity in schema.maps.identities.values():
+        if identity.selector is None or identity.name.startswith(_XSD_PREFIX):
+            continue
+        if "//" in identity.selector.path:
+            candidates = declarations
+        else:
+            candidates = [
+                member
+                for selected in list(identity.elements)
+                for member in selected.iter_substitutes()
+            ]
+        for declaration in candidates:
+            declaration.selected_by.add(identity)
+
+
 def _require_files(paths: list[Path], directory: Path) -> None:
     for path in paths:
         if not path.is_file():
@@ -285,16 +322,35 @@ def _require_files(paths: list[Path], directory: Path) -> None:
 
 
 def _problem(error: xmlschema.XMLSchemaValidationError) -> Problem:
-    message = error.reason or error.message
-    return Problem(error.sourceline, error.path or "/", message.strip())
+    message = (error.reason or error.message).strip()
+    element = error.elem
+    if isinstance(element, etree._Element):
+        return Problem(element.sourceline, _element_path(element), message)
+    return Problem(error.sourceline, error.path or "/", message)
 
 
 def _element_path(element: etree._Element) -> str:
+    """An XPath to `element` with the document's own prefixes.
+
+    xmlschema's paths fall back to {namespace}names for elements whose prefix
+    is declared below the root (every component of a data stream).
+    """
     steps = []
     for node in (element, *element.iterancestors()):
-        local = etree.QName(node).localname
-        steps.append(f"{node.prefix}:{local}" if node.prefix else local)
+        steps.append(_step(node))
     return "/" + "/".join(reversed(steps))
+
+
+def _step(node: etree._Element) -> str:
+    local = etree.QName(node).localname
+    name = f"{node.prefix}:{local}" if node.prefix else local
+    parent = node.getparent()
+    if parent is None:
+        return name
+    twins = [sibling for sibling in parent if sibling.tag == node.tag]
+    if len(twins) == 1:
+        return name
+    return f"{name}[{twins.index(node) + 1}]"
 
 
 def _summary(outcome: Validation) -> str:
