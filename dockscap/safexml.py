@@ -6,8 +6,8 @@ feature off: no DTD is loaded, no entity is resolved, no network is reached and
 libxml2's limits on huge documents stay on. A document that carries a DOCTYPE
 declaration at all is refused before its body is parsed: SCAP documents and
 checklists never need one, and a DTD is how entity attacks arrive (external
-entities reading local files or URLs, entity expansion bombs). Files above
-`MAX_BYTES` are refused before they are read.
+entities reading local files or URLs, entity expansion bombs). Input above
+`MAX_BYTES` is refused before it is parsed.
 
 Every error is an InputError whose message names the file, the line when there
 is one, and what is wrong.
@@ -60,7 +60,7 @@ def read_limited(path: Path, *, what: str) -> bytes:
 
     if len(data) > MAX_BYTES:
         raise InputError(
-            f"{path}: the {what} is larger than {MAX_BYTES // (1024 * 1024)} MiB; "
+            f"{path}: the {what} is larger than {_limit()}; "
             "dockscap refuses files this large"
         )
     return data
@@ -74,14 +74,7 @@ def parse_xml_file(path: Path, *, what: str) -> etree._ElementTree:
 
 def parse_xml_bytes(data: bytes, *, source: str, what: str) -> etree._ElementTree:
     """Parse XML held in memory as safely as parse_xml_file does a file."""
-    if len(data) > MAX_BYTES:
-        raise InputError(
-            f"{source}: the {what} is larger than {MAX_BYTES // (1024 * 1024)} MiB; "
-            "dockscap refuses documents this large"
-        )
-    if not data.strip():
-        raise InputError(f"{source}: the {what} is empty")
-
+    _check_size(data, source=source, what=what)
     _refuse_doctype(data, source=source, what=what)
 
     parser = etree.XMLParser(**_PARSER_OPTIONS)
@@ -102,8 +95,7 @@ def parse_json_file(path: Path, *, what: str) -> dict[str, Any]:
 
 def parse_json_bytes(data: bytes, *, source: str, what: str) -> dict[str, Any]:
     """Parse JSON held in memory; the top level must be an object."""
-    if not data.strip():
-        raise InputError(f"{source}: the {what} is empty")
+    _check_size(data, source=source, what=what)
 
     try:
         document = json.loads(data, parse_constant=_refuse_constant)
@@ -127,6 +119,16 @@ def parse_json_bytes(data: bytes, *, source: str, what: str) -> dict[str, Any]:
         )
     log.debug("parsed %s (%d bytes) as JSON", source, len(data))
     return document
+
+
+def _check_size(data: bytes, *, source: str, what: str) -> None:
+    if len(data) > MAX_BYTES:
+        raise InputError(
+            f"{source}: the {what} is larger than {_limit()}; "
+            "dockscap refuses input this large"
+        )
+    if not data.strip():
+        raise InputError(f"{source}: the {what} is empty")
 
 
 class _DoctypeFound(Exception):
@@ -195,6 +197,13 @@ def _doctype_line(data: bytes) -> int | None:
         # Not ASCII-compatible (UTF-16): lxml knew, a byte search does not.
         return None
     return data.count(b"\n", 0, offset) + 1
+
+
+def _limit() -> str:
+    mebibyte = 1024 * 1024
+    if MAX_BYTES % mebibyte:
+        return f"{MAX_BYTES} bytes"
+    return f"{MAX_BYTES // mebibyte} MiB"
 
 
 def _line_prefix(source: str, line: int | None) -> str:

@@ -6,7 +6,7 @@ schemaLocations to files there, so validation never reaches the network.
 """
 
 from dockscap.schemas.catalog import ckl_schema_file, schema_dir
-from dockscap.schemas.cklb import validate_cklb
+from dockscap.schemas.cklb import assert_valid_cklb, validate_cklb
 from dockscap.schemas.kinds import KINDS, DocumentKind, detect_kind
 from dockscap.schemas.problems import Problem
 from dockscap.schemas.validation import (
@@ -23,6 +23,7 @@ __all__ = [
     "Problem",
     "Validation",
     "assert_valid",
+    "assert_valid_cklb",
     "ckl_schema_file",
     "detect_kind",
     "load_schema",

@@ -17,6 +17,7 @@ from typing import Any
 
 from dockscap.schemas.problems import Problem
 
+from dockscap.errors import InvalidDocumentError
 from dockscap.safexml import parse_json_bytes
 
 CKLB_KIND = "STIG Viewer 3 checklist (CKLB, structural check)"
@@ -131,6 +132,16 @@ def validate_cklb(
     if isinstance(stigs, list):
         problems += _check_stigs(stigs)
     return problems
+
+
+def assert_valid_cklb(document: bytes | Mapping[str, Any], *, source: str) -> None:
+    """Raise InvalidDocumentError naming `source` and its first problems."""
+    problems = validate_cklb(document, source=source)
+    if not problems:
+        return
+    shown = "; ".join(str(problem) for problem in problems[:5])
+    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+    raise InvalidDocumentError(f"{source} is not a sound CKLB checklist: {shown}{more}")
 
 
 def _check_target(target: Mapping[str, Any]) -> list[Problem]:
