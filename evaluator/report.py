@@ -226,10 +226,15 @@ def compose_example(scans: Sequence[EngineScan]) -> str:
 
 
 def _first_failing(scans: Sequence[EngineScan]) -> ContainerVerdict | None:
+    """The open finding the table lists first: first host, then by name."""
     for scan in scans:
-        for item in scan.verdicts:
-            if item.verdict is Verdict.FAIL and not item.waived:
-                return item
+        open_findings = [
+            item
+            for item in scan.verdicts
+            if item.verdict is Verdict.FAIL and not item.waived
+        ]
+        if open_findings:
+            return min(open_findings, key=lambda item: item.container.name)
     return None
 
 
