@@ -1,0 +1,269 @@
+"""Filling in a user's checklist changes this rule's result and nothing else."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import pytest
+from checklist_support import (
+    IDS,
+    STIG_ID,
+    add_containers,
+    assert_valid_ckl,
+    ckl_vulns,
+    disa,
+    hand_scan,
+    real_scan,
+    verdict,
+)
+from dockscap.evaluator import ckl, cklb
+from dockscap.evaluator.results import EngineHost, EngineScan, Verdict
+from lxml import etree
+from private_engine import PrivateEngine
+
+from dockscap.errors import InputError
+
+# The first rule of each DISA file, which an assessor has reviewed by hand.
+OTHER_RULE = {
+    "V1R1": "SV-104693r1_rule",
+    "V2R1": "SV-235775r627452_rule",
+    "V2R2": "SV-235775r960735_rule",
+}
+
+
+def _user_ckl(reference: Path, release: str, host: str) -> bytes:
+    """A checklist as an assessor keeps it: made from DISA's file, then reviewed."""
+    scan = hand_scan(release, (), host=EngineHost("unix:///x.sock", host))
+    root = etree.fromstring(ckl.render_ckl(scan, stig=disa(reference, release)))
+    vulns = ckl_vulns(etree.tostring(root))
+    reviewed = ((IDS[release][1], "Not_Reviewed"), (OTHER_RULE[release], "Open"))
+    for rule_id, status in reviewed:
+        vuln = _find(root, rule_id)
+        vuln.find("STATUS").text = status
+        vuln.find("FINDING_DETAILS").text = f"checked by hand: {rule_id}"
+        vuln.find("COMMENTS").text = "assessor's note <kept> & all"
+        vuln.find("SEVERITY_OVERRIDE").text = "medium"
+        vuln.find("SEVERITY_JUSTIFICATION").text = "mitigated by the enclave"
+    assert len(vulns) > 2
+    # STIG Viewer writes empty elements as <X></X>; lxml would write <X/>.
+    for element in root.iter():
+        if element.text is None and len(element) == 0:
+            element.text = ""
+    return etree.tostring(
+        root.getroottree(), xml_declaration=True, encoding="UTF-8", pretty_print=True
+    )
+
+
+def _find(root: etree._Element, rule_id: str) -> etree._Element:
+    (vuln,) = root.xpath(
+        f"STIGS/iSTIG/VULN[STIG_DATA[VULN_ATTRIBUTE='Rule_ID']"
+        f"[ATTRIBUTE_DATA='{rule_id}']]"
+    )
+    return vuln  # type: ignore[no-any-return]
+
+
+def _canonical(element: etree._Element) -> bytes:
+    return etree.tostring(element, method="c14n")
+
+
+@pytest.mark.engine
+def test_updating_a_ckl_changes_only_this_rules_status_and_details(
+    engine: PrivateEngine, reference: Path
+) -> None:
+    add_containers(engine, {"rw": "writable", "ro": "read-only"})
+    scan = real_scan(engine, "V2R2")
+    before = _user_ckl(reference, "V2R2", scan.engine.name)
+
+    after = ckl.update_ckl(before, scan)
+
+    assert_valid_ckl(reference, after)
+    old, new = etree.fromstring(before), etree.fromstring(after)
+    assert _canonical(old.find("ASSET")) == _canonical(new.find("ASSET"))
+    assert _canonical(old.find(".//STIG_INFO")) == _canonical(new.find(".//STIG_INFO"))
+    old_vulns, new_vulns = ckl_vulns(before), ckl_vulns(after)
+    ours = IDS["V2R2"][1]
+    assert list(old_vulns) == list(new_vulns)
+    for rule_id in old_vulns:
+        if rule_id != ours:
+            assert _canonical(old_vulns[rule_id]) == _canonical(new_vulns[rule_id])
+
+    vuln = new_vulns[ours]
+    assert vuln.findtext("STATUS") == "Open"
+    assert "rw (" in (vuln.findtext("FINDING_DETAILS") or "")
+    assert vuln.findtext("COMMENTS") == "assessor's note <kept> & all"
+    assert vuln.findtext("SEVERITY_OVERRIDE") == "medium"
+    assert vuln.findtext("SEVERITY_JUSTIFICATION") == "mitigated by the enclave"
+    changed = [
+        child.tag
+        for child, was in zip(vuln, old_vulns[ours], strict=True)
+        if _canonical(child) != _canonical(was)
+    ]
+    assert changed == ["STATUS", "FINDING_DETAILS"]
+
+
+def test_a_ckl_stig_viewer_saved_comes_back_byte_for_byte_but_our_rule(
+    reference: Path,
+) -> None:
+    """STIG Viewer's tabs and <X></X> forms survive: only two elements differ."""
+    before = _user_ckl(reference, "V2R2", "docker-host-1")
+    scan = hand_scan("V2R2", (verdict("a", Verdict.PASS),))
+
+    after = ckl.update_ckl(before, scan)
+
+    details = ckl_vulns(after)[IDS["V2R2"][1]].findtext("FINDING_DETAILS") or ""
+    old = (
+        "<STATUS>Not_Reviewed</STATUS>\n\t\t\t\t<FINDING_DETAILS>checked by hand: "
+        f"{IDS['V2R2'][1]}</FINDING_DETAILS>"
+    )
+    new = (
+        "<STATUS>NotAFinding</STATUS>\n\t\t\t\t"
+        f"<FINDING_DETAILS>{escape(details)}</FINDING_DETAILS>"
+    )
+    assert before.count(old.encode()) == 1
+    assert after == before.replace(old.encode(), new.encode())
+
+
+@pytest.mark.parametrize("release", sorted(IDS))
+def test_the_release_is_detected_from_the_rule_ids(
+    release: str, reference: Path
+) -> None:
+    made = ckl.render_ckl(hand_scan(release, ()), stig=disa(reference, release))
+    made_b = cklb.render_cklb(hand_scan(release, ()), stig=disa(reference, release))
+
+    assert ckl.detect_release(made, hand_scan(release, ()).benchmark).name == release
+    assert cklb.detect_release(made_b, hand_scan(release, ()).benchmark).name == (
+        release
+    )
+
+
+def test_a_checklist_of_another_release_is_refused(reference: Path) -> None:
+    before = _user_ckl(reference, "V2R1", "docker-host-1")
+
+    with pytest.raises(InputError, match="is for STIG V2R1, but the scan was made"):
+        ckl.update_ckl(before, hand_scan("V2R2", ()))
+
+
+def test_a_checklist_of_another_stig_is_refused(reference: Path) -> None:
+    example = (reference / "checklist" / "example-stigviewer-2.17.ckl").read_bytes()
+
+    with pytest.raises(InputError, match="is a checklist of RHEL_9_STIG, not of"):
+        ckl.update_ckl(example, hand_scan("V2R2", ()))
+    with pytest.raises(InputError, match="is a checklist of RHEL_9_STIG, not of"):
+        ckl.detect_release(example, hand_scan("V2R2", ()).benchmark)
+
+
+def test_a_checklist_of_another_host_is_refused(reference: Path) -> None:
+    before = _user_ckl(reference, "V2R2", "db-server-9")
+
+    with pytest.raises(InputError, match="checklist of host 'db-server-9'"):
+        ckl.update_ckl(before, hand_scan("V2R2", ()))
+
+
+def test_a_rule_id_of_an_unknown_release_is_refused(reference: Path) -> None:
+    before = _user_ckl(reference, "V2R2", "docker-host-1")
+    changed = before.replace(b"SV-235808r960963_rule", b"SV-235808r999999_rule")
+
+    with pytest.raises(InputError, match="r999999_rule is from a STIG release"):
+        ckl.update_ckl(changed, hand_scan("V2R2", ()))
+
+
+def test_a_prefixed_stig_id_is_accepted(reference: Path) -> None:
+    before = _user_ckl(reference, "V2R2", "docker-host-1").replace(
+        b"<SID_DATA>Docker_Enterprise",
+        b"<SID_DATA>xccdf_mil.disa.stig_benchmark_Docker_Enterprise",
+    )
+
+    after = ckl.update_ckl(before, hand_scan("V2R2", (verdict("a", Verdict.FAIL),)))
+
+    assert ckl_vulns(after)[IDS["V2R2"][1]].findtext("STATUS") == "Open"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"<CHECKLIST><ASSET/>", "not well-formed XML"),
+        (b"<Benchmark/>", "not a STIG Viewer checklist"),
+    ],
+)
+def test_what_is_not_a_ckl_is_refused(content: bytes, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        ckl.update_ckl(content, hand_scan("V2R2", ()))
+
+
+def _user_cklb(reference: Path, release: str, scan: EngineScan) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(
+        cklb.render_cklb(
+            hand_scan(release, (), host=scan.engine), stig=disa(reference, release)
+        )
+    )
+    for rule in document["stigs"][0]["rules"]:
+        if rule["rule_id_src"] in (IDS[release][1], OTHER_RULE[release]):
+            rule["status"] = (
+                "open"
+                if rule["rule_id_src"] == OTHER_RULE[release]
+                else ("not_reviewed")
+            )
+            rule["comments"] = "assessor's note"
+            rule["overrides"] = {"severity": {"severity": "medium", "reason": "x"}}
+            rule["finding_details"] = "checked by hand"
+    return document
+
+
+@pytest.mark.engine
+def test_updating_a_cklb_changes_only_this_rules_status_and_details(
+    engine: PrivateEngine, reference: Path
+) -> None:
+    add_containers(engine, {"ro": "read-only"})
+    scan = real_scan(engine, "V2R2")
+    before = _user_cklb(reference, "V2R2", scan)
+
+    after = json.loads(cklb.update_cklb(json.dumps(before).encode(), scan))
+
+    ours = IDS["V2R2"][1]
+    old_rules = before["stigs"][0].pop("rules")
+    new_rules = after["stigs"][0].pop("rules")
+    assert after == before
+    assert [r["rule_id_src"] for r in old_rules] == [
+        r["rule_id_src"] for r in new_rules
+    ]
+    for old, new in zip(old_rules, new_rules, strict=True):
+        if old["rule_id_src"] != ours:
+            assert new == old
+            continue
+        assert (new["status"], old["status"]) == ("not_a_finding", "not_reviewed")
+        assert "ro (" in new["finding_details"]
+        assert {
+            k: v for k, v in new.items() if k not in ("status", "finding_details")
+        } == {k: v for k, v in old.items() if k not in ("status", "finding_details")}
+
+
+def test_a_cklb_of_another_stig_or_release_is_refused(reference: Path) -> None:
+    example = (reference / "checklist" / "example-evaluate-stig.cklb").read_bytes()
+    scan = hand_scan("V2R2", ())
+    v1 = json.dumps(_user_cklb(reference, "V1R1", scan)).encode()
+
+    with pytest.raises(InputError, match="Google_Chrome_Current_Windows, not of"):
+        cklb.update_cklb(example, scan)
+    with pytest.raises(InputError, match="is for STIG V1R1, but the scan was made"):
+        cklb.update_cklb(v1, scan)
+    assert cklb.detect_release(v1, scan.benchmark).name == "V1R1"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"[]", "not a JSON object"), (b"{", "not a CKLB"), (b"{}", "no stigs list")],
+)
+def test_what_is_not_a_cklb_is_refused(content: bytes, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        cklb.update_cklb(content, hand_scan("V2R2", ()))
+
+
+def test_the_stig_id_is_the_anchor(reference: Path) -> None:
+    """A rule is found by its STIG ID, DKER-EE-002030, whatever its position."""
+    made = _user_ckl(reference, "V1R1", "docker-host-1")
+
+    assert STIG_ID.encode() in made
+    assert ckl.detect_release(made, hand_scan("V1R1", ()).benchmark).name == "V1R1"
