@@ -16,9 +16,13 @@ from pathlib import Path
 import click
 from dockscap.evaluator.arf import render_arf
 from dockscap.evaluator.engine import connect
+from dockscap.evaluator.filters import ContainerFilter
+from dockscap.evaluator.json_output import render_json
+from dockscap.evaluator.report import render_report
 from dockscap.evaluator.results import EngineScan, Verdict
-from dockscap.evaluator.scan import scan
+from dockscap.evaluator.scan import DEFAULT_RULE, scan
 from dockscap.evaluator.summary import print_summary
+from dockscap.evaluator.waivers import apply_waivers, load_waivers
 from dockscap.evaluator.xccdf_results import render_xccdf_results
 from dockscap.generator.content import load_benchmark
 from dockscap.schemas import assert_valid
@@ -40,9 +44,16 @@ class ResultsFile:
     path: Path
     description: str
     render: Callable[[EngineScan], bytes]
+    # The HTML report and the JSON results have no official schema: they
+    # check themselves while rendering (evaluator/report.py, json_output.py).
+    official_schema: bool = True
 
 
 FILE = click.Path(dir_okay=False, writable=True, path_type=Path)
+FILE_OR_DASH = click.Path(
+    dir_okay=False, writable=True, allow_dash=True, path_type=Path
+)
+STDOUT = Path("-")
 
 
 @click.command(
@@ -104,6 +115,59 @@ Exit codes:
     help="Write XCCDF 1.2 results (the Benchmark and one TestResult), as STIG "
     "Viewer and STIG Manager import them.",
 )
+# -- For people and pipelines --------------------------------------------------
+@click.option(
+    "--report",
+    "report_html",
+    type=FILE,
+    metavar="FILE",
+    help="Write a self-contained HTML report; it loads nothing and opens offline.",
+)
+@click.option(
+    "--json",
+    "results_json",
+    type=FILE_OR_DASH,
+    metavar="FILE",
+    help="Write the results as JSON (schema_version 1, docs/json-output.md); "
+    "'-' writes to standard output and the summary to standard error.",
+)
+@click.option(
+    "--waivers",
+    "waivers_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="YAML list of approved exceptions (docs/cli.md). A waived container "
+    "still fails the rule; its justification is recorded in every output.",
+)
+# -- Which containers ------------------------------------------------------------
+@click.option(
+    "--label",
+    "labels",
+    multiple=True,
+    metavar="KEY[=VALUE]",
+    help="Check only containers with this label; repeated, all must match.",
+)
+@click.option(
+    "--name",
+    "names",
+    multiple=True,
+    metavar="PATTERN",
+    help="Check only containers whose name matches this glob; repeated, any may.",
+)
+@click.option(
+    "--exclude-label",
+    "exclude_labels",
+    multiple=True,
+    metavar="KEY[=VALUE]",
+    help="Leave out containers with this label (repeatable).",
+)
+@click.option(
+    "--exclude-name",
+    "exclude_names",
+    multiple=True,
+    metavar="PATTERN",
+    help="Leave out containers whose name matches this glob (repeatable).",
+)
 # -- Checklists (CKL, CKLB) are added here -------------------------------------
 def evaluate(
     host: str | None,
@@ -111,6 +175,13 @@ def evaluate(
     content_dir: Path | None,
     results_arf: Path | None,
     results_xccdf: Path | None,
+    report_html: Path | None,
+    results_json: Path | None,
+    waivers_file: Path | None,
+    labels: tuple[str, ...],
+    names: tuple[str, ...],
+    exclude_labels: tuple[str, ...],
+    exclude_names: tuple[str, ...],
 ) -> None:
     """Check every container of a Docker engine against DKER-EE-002030.
 
@@ -130,15 +201,31 @@ def evaluate(
         )
         if path is not None
     ]
+    files += [
+        ResultsFile(path, description, render, official_schema=False)
+        for path, description, render in (
+            (report_html, "HTML report", _report),
+            (results_json, "JSON results", _json),
+        )
+        if path is not None and path != STDOUT
+    ]
+    # Both are read before the engine is touched, so a mistake costs no scan.
+    only = ContainerFilter.from_options(labels, names, exclude_labels, exclude_names)
+    waivers = load_waivers(waivers_file) if waivers_file else ()
 
     with connect(host) as engine:
-        result = scan(engine, benchmark, chosen)
+        scanned = scan(engine, benchmark, chosen, DEFAULT_RULE, only)
+    result = apply_waivers(scanned, waivers)
 
-    console = Console()
+    # With --json -, standard output holds the JSON alone.
+    to_stdout = _json(result) if results_json == STDOUT else None
+    console = Console(stderr=to_stdout is not None)
     print_summary(result, console)
     write_results(result, files)
     for file in files:
         console.print(f"Wrote {file.description}: {file.path}", markup=False)
+    if to_stdout is not None:
+        click.echo(to_stdout, nl=False)  # bytes go to the binary stream as is
 
     click.get_current_context().exit(EXIT_CODES[result.result])
 
@@ -148,7 +235,8 @@ def write_results(result: EngineScan, files: list[ResultsFile]) -> None:
     rendered = []
     for file in files:
         data = file.render(result)
-        assert_valid(data, source=str(file.path))
+        if file.official_schema:
+            assert_valid(data, source=str(file.path))
         rendered.append((file.path, data))
     write_atomically(rendered)
     log.debug("wrote %d results file(s)", len(rendered))
@@ -157,3 +245,11 @@ def write_results(result: EngineScan, files: list[ResultsFile]) -> None:
 def _arf(result: EngineScan) -> bytes:
     data: bytes = render_arf([result])
     return data
+
+
+def _report(result: EngineScan) -> bytes:
+    return render_report([result])
+
+
+def _json(result: EngineScan) -> bytes:
+    return render_json([result])

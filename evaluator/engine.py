@@ -148,12 +148,18 @@ class Engine:
             return (_full_form(address),), (), None
         return (), (), None
 
-    def containers(self) -> list[ListedContainer]:
-        """Every container, stopped and never-started ones included, without sizes."""
+    def containers(
+        self, filters: Mapping[str, list[str]] | None = None
+    ) -> list[ListedContainer]:
+        """Every container, stopped and never-started ones included, without sizes.
+
+        FILTERS go to the engine as the list call's `filters` (only the exact
+        ones: ContainerFilter.engine_filters).
+        """
         started = time.monotonic()
         with self._errors():
             listing: Sequence[Mapping[str, Any]] = self.client.containers(
-                all=True, size=False
+                all=True, size=False, filters=dict(filters) if filters else None
             )
 
         listed = [

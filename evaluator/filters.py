@@ -82,14 +82,17 @@ class ContainerFilter:
 
     def includes(self, container: Container) -> bool:
         """Whether the container is in the scan's scope."""
-        name = container.name.lstrip("/")
         if not all(label.matches(container.labels) for label in self.labels):
             return False
 
-        if self.names and not any(fnmatchcase(name, p) for p in self.names):
-            return False
-
         if any(label.matches(container.labels) for label in self.exclude_labels):
+            return False
+        return self.may_include_name(container.name)
+
+    def may_include_name(self, name: str) -> bool:
+        """The name filters alone: lets a scan skip inspecting what they leave out."""
+        name = name.lstrip("/")
+        if self.names and not any(fnmatchcase(name, p) for p in self.names):
             return False
         return not any(fnmatchcase(name, p) for p in self.exclude_names)
 

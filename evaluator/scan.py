@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dockscap.evaluator.engine import Engine, container_from_inspect
+from dockscap.evaluator.filters import ContainerFilter
 from dockscap.evaluator.results import ContainerVerdict, EngineScan, Verdict
 from dockscap.evaluator.verdicts import readonly_rootfs_verdict
 from dockscap.generator.model import Benchmark, Release
@@ -28,13 +29,16 @@ def scan(
     benchmark: Benchmark,
     release: Release,
     stig_id: str = DEFAULT_RULE,
+    only: ContainerFilter | None = None,
 ) -> EngineScan:
     """List and inspect every container of ENGINE and decide STIG_ID for each.
 
     Containers removed between the listing and their inspection are left out
     of the verdicts and named in `vanished`. Raises EngineError when the engine
-    fails mid-scan: a partial scan is never returned.
+    fails mid-scan: a partial scan is never returned. ONLY narrows the scan to
+    the containers it includes, and the scan's `filters` say so.
     """
+    only = only or ContainerFilter()
     rule = benchmark.rule(stig_id)
     if stig_id not in CHECKS:
         raise InputError(f"dockscap cannot evaluate {stig_id} against an engine")
@@ -42,13 +46,18 @@ def scan(
     started = now()
 
     host = engine.host()
-    listed = engine.containers()
+    # The engine narrows the listing by label when asked; names are matched here.
+    engine_filters = only.engine_filters()
+    listing = (
+        engine.containers(engine_filters) if engine_filters else engine.containers()
+    )
+    listed = [item for item in listing if only.may_include_name(item.name)]
     verdicts: list[ContainerVerdict] = []
     vanished: list[str] = []
     for item, verdict in engine.inspect_each(listed, _reader(decide)):
         if verdict is None:
             vanished.append(item.name)
-        else:
+        elif only.includes(verdict.container):
             verdicts.append(verdict)
 
     result = EngineScan(
@@ -60,6 +69,7 @@ def scan(
         finished=now(),
         verdicts=tuple(verdicts),
         vanished=tuple(vanished),
+        filters=only.describe(),
     )
     log.debug(
         "%s: %d container(s) decided, %d vanished, rule result %s",

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from dockscap.evaluator.results import ContainerVerdict, EngineScan, Verdict
+from dockscap.evaluator.waivers import waiver_note
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -30,12 +31,18 @@ def print_summary(scan: EngineScan, console: Console) -> None:
     console.print(_heading(scan))
     console.print(_engine_line(scan))
     console.print(_counts_line(scan))
+    if scan.filters:
+        console.print(
+            Text("Filtered: only part of the engine was checked: ", "bold")
+            + Text(visible("; ".join(scan.filters)))
+        )
 
     failing = scan.with_verdict(Verdict.FAIL)
     if failing:
         console.print()
         console.print(Text(f"Writable root filesystem ({len(failing)}):", "bold"))
         console.print(_table(failing, reasons=False))
+        _print_waivers(failing, console)
 
     erroring = scan.with_verdict(Verdict.ERROR)
     if erroring:
@@ -53,6 +60,21 @@ def print_summary(scan: EngineScan, console: Console) -> None:
 
     console.print()
     console.print(_result_line(scan))
+
+
+def _print_waivers(failing: Sequence[ContainerVerdict], console: Console) -> None:
+    """The waivers that named failing containers: recorded, never a pass."""
+    noted = [item for item in failing if item.waiver is not None]
+    if not noted:
+        return
+    in_force = sum(1 for item in noted if item.waived)
+    console.print()
+    console.print(
+        Text(f"Waivers ({in_force} in force; waived containers still fail):", "bold")
+    )
+    for item in noted:
+        note = waiver_note(item) or ""
+        console.print(Text(f"- {visible(item.container.name)}: {visible(note)}"))
 
 
 def visible(text: str) -> str:
