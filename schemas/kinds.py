@@ -32,7 +32,13 @@ CPE_23_SCHEMAS = SchemaSet("CPE 2.3 dictionary", (namespaces.CPE_DICTIONARY,))
 # pulls in XCCDF 1.2, OVAL definitions, CPE and OCIL, and loading OVAL is most
 # of the cost, so sharing it is cheaper than three separate sets.
 SCAP_13_SCHEMAS = SchemaSet(
-    "SCAP 1.3",
+    "SCAP 1.3", (namespaces.ARF, namespaces.DS), holds_oval=True
+)
+# OVAL results (in the ARF that `oscap xccdf eval` writes) bring every OVAL
+# system-characteristics schema along, nearly doubling the load: only
+# documents that hold them get this set.
+SCAP_13_WITH_OVAL_RESULTS = SchemaSet(
+    "SCAP 1.3 with OVAL results",
     (namespaces.ARF, namespaces.DS, namespaces.OVAL_RESULTS),
     holds_oval=True,
 )
@@ -101,6 +107,7 @@ KINDS = (
 _BY_ROOT = {kind.root: kind for kind in KINDS}
 
 _SCHEMA_VERSION = _clark(namespaces.OVAL_COMMON, "schema_version")
+_OVAL_RESULTS = _clark(namespaces.OVAL_RESULTS, "oval_results")
 # OVAL 5.11 allows a platform suffix: "5.11.2:1.0".
 _VERSION_PREFIX = re.compile(r"\s*(\d+(?:\.\d+)*)")
 
@@ -117,6 +124,17 @@ def detect_kind(root: etree._Element, *, source: str) -> DocumentKind:
         f"{where}: the root element {root.tag} is not a document dockscap "
         f"validates (expected one of: {expected}; or a CKLB checklist)"
     )
+
+
+def schema_set_for(kind: DocumentKind, root: etree._Element) -> SchemaSet:
+    """The schemas that validate this document, everything it holds included."""
+    assert kind.schemas is not None
+    if (
+        kind.schemas is SCAP_13_SCHEMAS
+        and next(root.iter(_OVAL_RESULTS), None) is not None
+    ):
+        return SCAP_13_WITH_OVAL_RESULTS
+    return kind.schemas
 
 
 def describe(kind: DocumentKind, root: etree._Element, oval_version: str) -> str:

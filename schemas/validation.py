@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import time
 import warnings
 from dataclasses import dataclass
@@ -29,16 +30,17 @@ from dockscap.schemas.kinds import (
     CKL,
     DEFAULT_OVAL_VERSION,
     OVAL_VERSIONS,
-    DocumentKind,
     SchemaSet,
     declared_oval_versions,
     describe,
     detect_kind,
+    schema_set_for,
 )
 from dockscap.schemas.problems import Problem
 from lxml import etree
 from xmlschema.exceptions import XMLSchemaWarning
-from xmlschema.validators import XsdElement
+from xmlschema.validators import XsdComplexType, XsdElement, XsdKeyref, XsdUnique
+from xmlschema.validators.identities import XsdIdentity
 
 from dockscap import namespaces
 from dockscap.errors import InvalidDocumentError, SchemaError
@@ -53,6 +55,9 @@ _SHOWN_PROBLEMS = 5
 
 # The XSD meta-schema's own identity constraints, which never apply to documents.
 _XSD_PREFIX = "{http://www.w3.org/2001/XMLSchema}"
+
+# An identity constraint field that names one unprefixed attribute: "@id".
+_PLAIN_ATTRIBUTE = re.compile(r"[A-Za-z_][\w.-]*")
 
 
 @dataclass(frozen=True)
@@ -145,11 +150,11 @@ def _validate_root(
         schema = _ckl_compiled(ckl_schema_file(ckl_schema))
         oval_version = ""
     else:
-        assert kind.schemas is not None
-        oval_version, version_problem = _oval_version(root, kind)
+        schemas = schema_set_for(kind, root)
+        oval_version, version_problem = _oval_version(root, schemas)
         if version_problem is not None:
             return Validation(source, kind.name, (version_problem,))
-        schema = load_schema(kind.schemas, schema_dir(explicit_dir), oval_version)
+        schema = load_schema(schemas, schema_dir(explicit_dir), oval_version)
 
     problems = tuple(_problem(error) for error in schema.iter_errors(root))
     log.debug(
@@ -163,11 +168,10 @@ def _validate_root(
 
 
 def _oval_version(
-    root: etree._Element, kind: DocumentKind
+    root: etree._Element, schemas: SchemaSet
 ) -> tuple[str, Problem | None]:
     """The OVAL version to validate against: the newest one the document declares."""
-    assert kind.schemas is not None
-    if not kind.schemas.holds_oval:
+    if not schemas.holds_oval:
         return "", None
 
     declared = declared_oval_versions(root)
@@ -223,7 +227,7 @@ def _compiled(
                 f"{_first_line(error)}; {INSTALL_HINT}"
             ) from error
 
-    _widen_identity_selection(schema)
+    _fix_identity_selection(schema)
     log.debug(
         "loaded the %s schemas%s from %s in %.1f s",
         schemas.name,
@@ -280,17 +284,27 @@ class _Locator:
         return self._oval_dir.joinpath(self._oval_version, *rest)
 
 
-def _widen_identity_selection(schema: xmlschema.XMLSchema10) -> None:
-    """Let key, keyref and unique constraints see substitution group members.
+def _fix_identity_selection(schema: xmlschema.XMLSchema10) -> None:
+    """Give each key, keyref and unique constraint the candidates XSD 1.0 gives it.
 
-    xmlschema works out which element declarations a constraint's selector can
-    reach by walking the schema's content models, a walk that stops at the
-    head of a substitution group. OVAL's tests, objects and states are all
-    members of such groups, declared in the platform schemas, so without this
-    every test id would be missed by `oval-def:testKey` and every `test_ref`
-    reported dangling, while the `object_ref`s inside the tests would never be
-    checked. The selector itself is still evaluated on the document at
-    validation time; a declaration marked here only becomes a candidate.
+    xmlschema works out ahead of validation which element declarations a
+    constraint's selector can reach, by walking the content models; at
+    validation time the selector is evaluated on the document, but only among
+    those candidates. Two gaps in that walk make it wrong for OVAL:
+
+    - it stops at the head of a substitution group, and OVAL's tests, objects
+      and states are all members of such groups declared in the platform
+      schemas: every test would be missing from `oval-def:testKey` (and every
+      `test_ref` reported dangling), and the `object_ref`s inside the tests
+      would never be checked;
+    - it keeps declarations that lack one of a keyref's fields, and xmlschema
+      then checks their incomplete value tuples, where XSD 1.0 (3.11.4) skips
+      them: OVAL results' `.//*` keyrefs on (definition_ref, version,
+      variable_instance) report every element that has only a version.
+
+    So the candidates become the substitution group members of what the walk
+    found, every declaration for a selector with `//`, and for keyref and
+    unique only the declarations that can carry every field.
     """
     declarations = [
         component
@@ -300,16 +314,36 @@ def _widen_identity_selection(schema: xmlschema.XMLSchema10) -> None:
     for identity in schema.maps.identities.values():
         if identity.selector is None or identity.name.startswith(_XSD_PREFIX):
             continue
+
+        found = list(identity.elements)
+        candidates = set(found)
+        candidates.update(m for d in found for m in d.iter_substitutes())
         if "//" in identity.selector.path:
-            candidates = declarations
-        else:
-            candidates = [
-                member
-                for selected in list(identity.elements)
-                for member in selected.iter_substitutes()
-            ]
+            candidates.update(declarations)
+        if isinstance(identity, XsdKeyref | XsdUnique):
+            candidates = {d for d in candidates if _carries_fields(d, identity)}
+
+        for declaration in set(found) - candidates:
+            declaration.selected_by.discard(identity)
+            del identity.elements[declaration]
         for declaration in candidates:
             declaration.selected_by.add(identity)
+
+
+def _carries_fields(declaration: XsdElement, identity: XsdIdentity) -> bool:
+    """False when the declaration's type cannot have one of the fields' attributes.
+
+    Fields other than a plain `@name` are not judged: the declaration stays.
+    """
+    names = [field.path[1:] for field in identity.fields]
+    if not all(_PLAIN_ATTRIBUTE.fullmatch(name) for name in names):
+        return True
+    xsd_type = declaration.type
+    if not isinstance(xsd_type, XsdComplexType):
+        return False
+    attributes = xsd_type.attributes
+    # A wildcard (stored under None) may admit any attribute.
+    return None in attributes or all(name in attributes for name in names)
 
 
 def _require_files(paths: list[Path], directory: Path) -> None:
