@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from dockscap.evaluator.results import ContainerVerdict, EngineScan, Verdict
+from dockscap.evaluator.waivers import waiver_note
 
 from dockscap import __version__
 from dockscap.timestamps import xs_datetime
@@ -52,13 +53,9 @@ def describe(item: ContainerVerdict) -> str:
     text: str = item.container.describe()
     if item.verdict is Verdict.ERROR:
         text += f": {item.reason}"
-    if item.waiver is not None:
-        waiver = item.waiver.waiver
-        state = "expired" if item.waiver.expired else "in force"
-        text += (
-            f"; waiver {state} through {waiver.expires.isoformat()}, "
-            f"approved by {waiver.approver}"
-        )
+    note = waiver_note(item)
+    if note:
+        text += f"; {note}"
     return text
 
 

@@ -168,6 +168,27 @@ def waiver_note(item: ContainerVerdict) -> str | None:
     )
 
 
+def waivers_in_force(
+    scan: EngineScan,
+) -> list[tuple[Waiver, tuple[ContainerVerdict, ...]]]:
+    """Each waiver in force on the scan, with the failing containers it covers."""
+    covered: dict[Waiver, list[ContainerVerdict]] = {}
+    for item in scan.waived:
+        assert item.waiver is not None
+        covered.setdefault(item.waiver.waiver, []).append(item)
+    return [(waiver, tuple(items)) for waiver, items in covered.items()]
+
+
+def override_remark(waiver: Waiver, items: Sequence[ContainerVerdict]) -> str:
+    """What an XCCDF override records for a waiver: the result stays as it was."""
+    names = ", ".join(item.container.name for item in items)
+    return (
+        f"Approved exception ({waiver.source}, {waiver.selector}), valid through"
+        f" {waiver.expires.isoformat()}, for {names}: {waiver.justification}"
+        " The writable root filesystem remains a finding; the result is unchanged."
+    )
+
+
 def waivers_summary(scan: EngineScan) -> str:
     """The waivers of a scan in a few lines, for checklist COMMENTS; '' if none matched.
 

@@ -30,6 +30,7 @@ from dockscap.evaluator.evidence import (
     xml_safe,
 )
 from dockscap.evaluator.results import EngineScan, Verdict
+from dockscap.evaluator.waivers import override_remark, waivers_in_force
 from dockscap.generator.build import ENGINE_API_CHECK_SYSTEM, xccdf_benchmark_tree
 from lxml import etree
 
@@ -140,6 +141,7 @@ def rule_result(scan: EngineScan, benchmark: etree._Element) -> etree._Element:
         weight=f"{rule.weight:.1f}",
     )
     _sub(element, "result", text=scan.result.value)
+    _overrides(element, scan)
     for ident in source.iterfind(qname("xccdf", "ident")):
         _sub(element, "ident", text=ident.text, system=ident.get("system", ""))
     _sub(
@@ -152,6 +154,25 @@ def rule_result(scan: EngineScan, benchmark: etree._Element) -> etree._Element:
         _sub(element, "fix", id=fix.get("id", ""))
     element.append(_check(scan, source))
     return element
+
+
+def _overrides(element: etree._Element, scan: EngineScan) -> None:
+    """One override per waiver in force, with the justification as its remark.
+
+    Old and new result are the same: NISTIR 7275r4 lets an authority remark on a
+    result without changing it, and a waiver never turns a finding into a pass.
+    """
+    for waiver, items in waivers_in_force(scan):
+        override = _sub(
+            element,
+            "override",
+            time=xs_datetime(scan.finished),
+            authority=xml_safe(waiver.approver, "the override authority"),
+        )
+        _sub(override, "old-result", text=scan.result.value)
+        _sub(override, "new-result", text=scan.result.value)
+        remark = override_remark(waiver, items)
+        _sub(override, "remark", text=xml_safe(remark, "the override remark"))
 
 
 def _check(scan: EngineScan, rule: etree._Element) -> etree._Element:

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from dockscap.evaluator.json_output import render_json
 from dockscap.evaluator.report import render_report
 from dockscap.evaluator.results import Verdict, Waiver
@@ -20,12 +21,17 @@ from dockscap.evaluator.waivers import (
     waiver_note,
     waivers_summary,
 )
+from dockscap.evaluator.xccdf_results import render_xccdf_results
+from dockscap.schemas import assert_valid
 from engine_samples import MIXED, WAIVERS_YAML, create, scan_engine
 from hand_scans import container, scan
-from lxml import html
+from lxml import etree, html
 from private_engine import PrivateEngine
+from stig_manager import stig_manager_reads
 
+from dockscap.cli import main
 from dockscap.errors import InputError
+from dockscap.namespaces import XCCDF_12
 
 VALID = """\
 - container: legacy-*
@@ -359,3 +365,90 @@ def test_waivers_on_a_real_engine_through_json_and_html(
     assert "EXPIRED" in rows["nightly-batch"].text_content()
     assert "no longer applies" in rows["nightly-batch"].text_content()
     assert page.find_class("verdict")[0].text_content().strip() == "FAIL"
+
+
+@pytest.mark.engine
+@pytest.mark.node
+def test_xccdf_records_a_waiver_as_an_override_that_keeps_the_result(
+    engine: PrivateEngine, tmp_path: Path
+) -> None:
+    create(engine)
+    path = tmp_path / "waivers.yml"
+    path.write_text(WAIVERS_YAML)
+    waived = apply_waivers(scan_engine(engine), load_waivers(path))
+
+    data = render_xccdf_results(waived)
+    assert_valid(data, source="the XCCDF results")
+    results = tmp_path / "xccdf.xml"
+    results.write_bytes(data)
+    parsed = stig_manager_reads("xccdf", results)
+
+    rule_result = etree.fromstring(data).find(f".//{{{XCCDF_12}}}rule-result")
+    assert rule_result is not None
+    overrides = rule_result.findall(f"{{{XCCDF_12}}}override")
+    # Only the legacy-* waiver is in force; the expired batch waiver is not one.
+    assert len(overrides) == 1
+    override = overrides[0]
+    assert override.get("authority") == "J. Smith, ISSO"
+    assert override.findtext(f"{{{XCCDF_12}}}old-result") == "fail"
+    assert override.findtext(f"{{{XCCDF_12}}}new-result") == "fail"
+    remark = override.findtext(f"{{{XCCDF_12}}}remark") or ""
+    assert "OPS-1234" in remark and "legacy-reporting" in remark
+    assert rule_result.findtext(f"{{{XCCDF_12}}}result") == "fail"
+    message = rule_result.findtext(f"{{{XCCDF_12}}}message") or ""
+    assert "Waiver expired on 2020-01-31 and no longer applies" in message
+
+    (review,) = parsed["checklists"][0]["reviews"]
+    assert review["result"] == "fail"
+    (imported,) = review["resultEngine"]["overrides"]
+    assert imported["authority"] == "J. Smith, ISSO"
+    assert (imported["oldResult"], imported["newResult"]) == ("fail", "fail")
+    assert "OPS-1234" in imported["remark"]
+
+
+@pytest.mark.engine
+def test_evaluate_reads_waivers_and_writes_them_into_json_and_html(
+    engine: PrivateEngine, tmp_path: Path
+) -> None:
+    create(engine)
+    path = tmp_path / "waivers.yml"
+    path.write_text(WAIVERS_YAML)
+    report, results = tmp_path / "report.html", tmp_path / "results.json"
+
+    run = CliRunner().invoke(
+        main,
+        ["evaluate", "--host", engine.url, "--waivers", str(path)]
+        + ["--report", str(report), "--json", str(results)],
+    )
+
+    assert run.exit_code == 2, run.output  # the rule still fails
+    assert "Waivers (1 in force; waived containers still fail):" in run.output
+    document = json.loads(results.read_text())
+    assert document["hosts"][0]["counts"]["waived"] == 1
+    assert [w["source"] for w in document["hosts"][0]["waivers"]] == [
+        "waivers.yml:2",
+        "waivers.yml:6",
+    ]
+    assert "OPS-1234" in report.read_text()
+
+
+def test_evaluate_stops_on_a_malformed_waivers_file_before_any_scan(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "waivers.yml"
+    path.write_text(ENTRY.replace("2030-01-01", "2030-13-01"))
+    report = tmp_path / "report.html"
+
+    # The host does not exist: the waivers file is refused before it is tried.
+    run = CliRunner().invoke(
+        main,
+        ["evaluate", "--host", "unix:///nonexistent/docker.sock"]
+        + ["--waivers", str(path), "--report", str(report)],
+    )
+
+    assert run.exit_code == 1
+    assert run.output == (
+        f"Error: {path}:4: [0].expires: '2030-13-01' is not a date:"
+        " month must be in 1..12\n"
+    )
+    assert not report.exists()
