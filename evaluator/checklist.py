@@ -28,7 +28,8 @@ from dockscap.evaluator.results import (
     Verdict,
 )
 from dockscap.generator.model import Benchmark, Release, RuleIds
-from dockscap.generator.xccdf11 import manual_xccdf_filename, render_disa_benchmark
+from dockscap.generator.names import content_names
+from dockscap.generator.xccdf11 import render_disa_benchmark
 
 from dockscap import __version__
 from dockscap.errors import InputError
@@ -99,7 +100,7 @@ def checklist_stig(scan: EngineScan, stig: DisaBenchmark | None) -> DisaBenchmar
     """
     if stig is None:
         data = render_disa_benchmark(scan.benchmark, scan.release)
-        return read_disa_benchmark(data, manual_xccdf_filename(scan.release))
+        return read_disa_benchmark(data, content_names(scan.release).disa_xccdf11)
 
     release = match_release(stig, scan.benchmark)
     if release.name != scan.release.name:

@@ -8,6 +8,8 @@ and one VULN per rule, each VULN's STIG_DATA in STIG Viewer's order.
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Collection
 
 from dockscap.evaluator.checklist import (
     ASSET_TYPE,
@@ -32,10 +34,13 @@ from dockscap.evaluator.checklist import (
 from dockscap.evaluator.disa_benchmark import DisaBenchmark, DisaRule
 from dockscap.evaluator.results import EngineScan
 from dockscap.generator.model import Benchmark, Release
+from dockscap.schemas import validate
+from dockscap.schemas.catalog import CKL_SCHEMA_ENV
 from lxml import etree
 
 from dockscap import __version__
 from dockscap.errors import InputError, InvalidDocumentError
+from dockscap.safexml import parse_xml_bytes
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +66,6 @@ _ASSET_ORDER = (
     "WEB_DB_INSTANCE",
 )
 
-_PARSER_OPTIONS = {
-    "resolve_entities": False,
-    "no_network": True,
-    "load_dtd": False,
-    "huge_tree": False,
-}
-
 
 def render_ckl(scan: EngineScan, *, stig: DisaBenchmark | None = None) -> bytes:
     """A new checklist for the scanned host: every rule of the STIG, ours reviewed."""
@@ -88,7 +86,7 @@ def render_ckl(scan: EngineScan, *, stig: DisaBenchmark | None = None) -> bytes:
     data: bytes = etree.tostring(
         root.getroottree(), xml_declaration=True, encoding="UTF-8", pretty_print=True
     )
-    check_ckl(data, "the new checklist")
+    assert_sound_ckl(data, source="the new checklist")
     return data
 
 
@@ -191,20 +189,23 @@ def _leaf(parent: etree._Element, tag: str, text: str) -> None:
     etree.SubElement(parent, tag).text = text
 
 
-def detect_release(existing: bytes, benchmark: Benchmark) -> Release:
+def detect_release(
+    existing: bytes, benchmark: Benchmark, *, source: str = "the checklist"
+) -> Release:
     """The STIG release of an existing CKL, from its rule ids; the scan must match."""
-    root = _parse(existing, "the checklist")
-    release, _ = locate(_stigs(root), benchmark, "the checklist")
+    root = _parse(existing, source)
+    release, _ = locate(_stigs(root), benchmark, source)
     return release
 
 
-def update_ckl(existing: bytes, scan: EngineScan) -> bytes:
+def update_ckl(
+    existing: bytes, scan: EngineScan, *, source: str = "the checklist"
+) -> bytes:
     """The user's checklist with this rule's STATUS and FINDING_DETAILS replaced.
 
     Everything else, comments and severity overrides included, is kept as it was;
     a checklist of another STIG, release or host is refused.
     """
-    source = "the checklist"
     root = _parse(existing, source)
     release, vulns = locate(_stigs(root), scan.benchmark, source)
     if release.name != scan.release.name:
@@ -213,6 +214,9 @@ def update_ckl(existing: bytes, scan: EngineScan) -> bytes:
             f"{scan.release.name}; scan for {release.name}"
         )
     same_host(root.findtext("ASSET/HOST_NAME") or "", scan.engine, source)
+    # A user's file may already break a rule of the schema; only what this
+    # update would add is refused.
+    known = set(_problems(root, source))
 
     vuln = vulns.get(scan.rule.stig_id)
     if vuln is None:
@@ -234,7 +238,7 @@ def update_ckl(existing: bytes, scan: EngineScan) -> bytes:
         encoding=tree.docinfo.encoding or "UTF-8",
         pretty_print=True,
     )
-    check_ckl(data, "the updated checklist")
+    assert_sound_ckl(data, source=f"{source} (updated)", known=known)
     return data
 
 
@@ -268,11 +272,9 @@ def _attribute(vuln: etree._Element, name: str) -> str:
 
 
 def _parse(data: bytes, source: str) -> etree._Element:
-    parser = etree.XMLParser(**_PARSER_OPTIONS)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as error:
-        raise InputError(f"{source} is not well-formed XML: {error}") from error
+    root: etree._Element = parse_xml_bytes(
+        data, source=source, what="checklist"
+    ).getroot()
     if root.tag != "CHECKLIST":
         raise InputError(
             f"{source} is not a STIG Viewer checklist (CKL): its root is {root.tag}"
@@ -280,17 +282,34 @@ def _parse(data: bytes, source: str) -> etree._Element:
     return root
 
 
-def check_ckl(data: bytes, what: str) -> None:
-    """What STIG Viewer and STIG Manager rely on, checked before anything is written.
+def assert_sound_ckl(data: bytes, *, source: str, known: Collection[str] = ()) -> None:
+    """Check a CKL before it is written: raise InvalidDocumentError on a problem.
 
-    DISA's checklist schema is not shipped with dockscap (the tests validate
-    against it); this checks the structure and values a reader depends on.
+    dockscap does not ship DISA's checklist schema, so the structure and values
+    STIG Viewer and STIG Manager depend on are always checked here, and the
+    whole schema too when the user names it (DOCKSCAP_CKL_SCHEMA). Problems in
+    `known` were in the user's file already and are let through.
     """
     try:
-        root = _parse(data, what)
+        root = _parse(data, source)
     except InputError as error:
         raise InvalidDocumentError(str(error)) from error
 
+    problems = [p for p in _problems(root, source) if p not in known]
+    if problems:
+        shown = "; ".join(problems[:5])
+        raise InvalidDocumentError(f"{source} is not a sound CKL: {shown}")
+
+
+def _problems(root: etree._Element, source: str) -> list[str]:
+    problems = _structure(root)
+    if os.environ.get(CKL_SCHEMA_ENV):
+        # Lines move when the finding details grow: compare path and message.
+        problems += [f"{p.path}: {p.message}" for p in validate(root, source=source)]
+    return problems
+
+
+def _structure(root: etree._Element) -> list[str]:
     problems = []
     asset_tags = [child.tag for child in root.iterfind("ASSET/*")]
     if asset_tags != [tag for tag in _ASSET_ORDER if tag in asset_tags]:
@@ -304,5 +323,4 @@ def check_ckl(data: bytes, what: str) -> None:
             problems.append(f"{rule_id}: STATUS, FINDING_DETAILS, COMMENTS missing")
         if vuln.findtext("STATUS") not in STATUSES:
             problems.append(f"{rule_id}: STATUS {vuln.findtext('STATUS')!r}")
-    if problems:
-        raise InvalidDocumentError(f"{what} is not a valid CKL: {'; '.join(problems)}")
+    return problems

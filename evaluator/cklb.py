@@ -34,13 +34,14 @@ from dockscap.evaluator.checklist import (
 from dockscap.evaluator.disa_benchmark import DisaBenchmark, DisaRule
 from dockscap.evaluator.results import EngineScan
 from dockscap.generator.model import Benchmark, Release
+from dockscap.schemas import assert_valid_cklb, validate_cklb
 
 from dockscap.errors import InputError, InvalidDocumentError
+from dockscap.safexml import parse_json_bytes
 
 log = logging.getLogger(__name__)
 
 CKLB_VERSION = "1.0"
-STATUSES = ("not_a_finding", "open", "not_applicable", "not_reviewed")
 
 Json = dict[str, Any]
 
@@ -64,7 +65,7 @@ def render_cklb(scan: EngineScan, *, stig: DisaBenchmark | None = None) -> bytes
         "cklb_version": CKLB_VERSION,
     }
     data = _dump(document)
-    check_cklb(data, "the new checklist")
+    assert_valid_cklb(document, source="the new checklist")
     return data
 
 
@@ -152,22 +153,25 @@ def _target_data(target: Asset) -> Json:
     }
 
 
-def detect_release(existing: bytes, benchmark: Benchmark) -> Release:
+def detect_release(
+    existing: bytes, benchmark: Benchmark, *, source: str = "the checklist"
+) -> Release:
     """The STIG release of an existing CKLB, from its rule ids; the scan must match."""
-    document = _load(existing, "the checklist")
-    release, _ = locate(_stigs(document), benchmark, "the checklist")
+    document = _load(existing, source)
+    release, _ = locate(_stigs(document, source), benchmark, source)
     return release
 
 
-def update_cklb(existing: bytes, scan: EngineScan) -> bytes:
+def update_cklb(
+    existing: bytes, scan: EngineScan, *, source: str = "the checklist"
+) -> bytes:
     """The user's CKLB with this rule's status and finding_details replaced.
 
     Every other key and rule is kept as it was; a CKLB of another STIG, release
     or host is refused.
     """
-    source = "the checklist"
     document = _load(existing, source)
-    release, rules = locate(_stigs(document), scan.benchmark, source)
+    release, rules = locate(_stigs(document, source), scan.benchmark, source)
     if release.name != scan.release.name:
         raise InputError(
             f"{source} is for STIG {release.name}, but the scan was made for "
@@ -176,6 +180,8 @@ def update_cklb(existing: bytes, scan: EngineScan) -> bytes:
     target = document.get("target_data")
     host = target.get("host_name") if isinstance(target, dict) else None
     same_host(host if isinstance(host, str) else "", scan.engine, source)
+    # Only problems this update would add are refused, not the file's own.
+    known = {str(problem) for problem in validate_cklb(document, source=source)}
 
     rule = rules.get(scan.rule.stig_id)
     if rule is None:
@@ -184,15 +190,22 @@ def update_cklb(existing: bytes, scan: EngineScan) -> bytes:
     rule["status"] = outcome.cklb_status
     rule["finding_details"] = outcome.finding_details
 
-    data = _dump(document)
-    check_cklb(data, "the updated checklist")
-    return data
+    new = [
+        str(problem)
+        for problem in validate_cklb(document, source=source)
+        if str(problem) not in known
+    ]
+    if new:
+        raise InvalidDocumentError(
+            f"{source} (updated) is not a sound CKLB: {'; '.join(new[:5])}"
+        )
+    return _dump(document)
 
 
-def _stigs(document: Json) -> list[ChecklistStig[Json]]:
+def _stigs(document: Json, source: str) -> list[ChecklistStig[Json]]:
     stigs = document.get("stigs")
     if not isinstance(stigs, list):
-        raise InputError("the checklist is not a CKLB: it has no stigs list")
+        raise InputError(f"{source} is not a CKLB: it has no stigs list")
     found = []
     for stig in stigs:
         if not isinstance(stig, dict):
@@ -216,41 +229,8 @@ def _rule_id(rule: Json) -> str:
 
 
 def _load(data: bytes, source: str) -> Json:
-    try:
-        document = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"{source} is not a CKLB (JSON): {error}") from error
-    if not isinstance(document, dict):
-        raise InputError(f"{source} is not a CKLB: it is not a JSON object")
-    return document
+    return parse_json_bytes(data, source=source, what="CKLB checklist")
 
 
 def _dump(document: Json) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def check_cklb(data: bytes, what: str) -> None:
-    """What STIG Viewer 3 and STIG Manager rely on, checked before writing."""
-    try:
-        document = _load(data, what)
-        stigs = _stigs(document)
-    except InputError as error:
-        raise InvalidDocumentError(str(error)) from error
-
-    problems = []
-    target = document.get("target_data")
-    if not isinstance(target, dict):
-        problems.append("no target_data")
-    if not stigs:
-        problems.append("no STIG")
-    for stig in stigs:
-        if not stig.benchmark_id:
-            problems.append("a STIG without stig_id")
-        for rule in stig.rules:
-            status = rule.handle.get("status")
-            if status not in STATUSES:
-                problems.append(f"{rule.rule_id}: status {status!r}")
-            if not isinstance(rule.handle.get("finding_details", ""), str):
-                problems.append(f"{rule.rule_id}: finding_details is not text")
-    if problems:
-        raise InvalidDocumentError(f"{what} is not a valid CKLB: {'; '.join(problems)}")

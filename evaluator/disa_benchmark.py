@@ -22,6 +22,7 @@ from lxml import etree
 
 from dockscap.errors import InputError
 from dockscap.namespaces import DC, XCCDF_11
+from dockscap.safexml import parse_xml_bytes, parse_xml_file
 
 log = logging.getLogger(__name__)
 
@@ -126,32 +127,20 @@ class DisaBenchmark:
         return found[0] if found else None
 
 
-_PARSER_OPTIONS = {
-    "resolve_entities": False,
-    "no_network": True,
-    "load_dtd": False,
-    "huge_tree": False,
-}
-
-
 def load_disa_benchmark(path: Path | str) -> DisaBenchmark:
     """Read the DISA benchmark file a user named (untrusted input, parsed safely)."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror}") from error
-    return read_disa_benchmark(data, path.name)
+    tree = parse_xml_file(path, what="DISA STIG benchmark")
+    return _benchmark(tree.getroot(), path.name)
 
 
 def read_disa_benchmark(data: bytes, filename: str) -> DisaBenchmark:
     """Read a DISA benchmark from bytes; filename is what STIG_INFO will name."""
-    parser = etree.XMLParser(**_PARSER_OPTIONS)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as error:
-        raise InputError(f"{filename}: not well-formed XML: {error}") from error
+    tree = parse_xml_bytes(data, source=filename, what="DISA STIG benchmark")
+    return _benchmark(tree.getroot(), filename)
 
+
+def _benchmark(root: etree._Element, filename: str) -> DisaBenchmark:
     if root.tag != _x("Benchmark"):
         raise InputError(
             f"{filename}: not a DISA STIG benchmark (XCCDF 1.1 Benchmark); "

@@ -50,11 +50,6 @@ _STYLES = {
 }
 
 
-def manual_xccdf_filename(release: Release) -> str:
-    """The file name of the DISA-form benchmark, in DISA's `_Manual-xccdf.xml` style."""
-    return f"dockscap-docker-{release.name}_Manual-xccdf.xml"
-
-
 def render_disa_benchmark(benchmark: Benchmark, release: Release) -> bytes:
     """The whole benchmark for one release, as DISA would publish it."""
     style = _STYLES.get(release.version, _STYLES["2"])

@@ -297,6 +297,10 @@ def test_a_benchmark_without_our_rule_is_refused(
     [
         (b"<CHECKLIST/>", "not a DISA STIG benchmark"),
         (b"<Benchmark", "not well-formed XML"),
+        (
+            b'<!DOCTYPE B [<!ENTITY x SYSTEM "file:///etc/passwd">]><Benchmark/>',
+            "DOCTYPE declaration",
+        ),
     ],
 )
 def test_a_file_that_is_no_benchmark_is_refused(

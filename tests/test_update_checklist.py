@@ -24,7 +24,7 @@ from dockscap.evaluator.results import EngineHost, EngineScan, Verdict
 from lxml import etree
 from private_engine import PrivateEngine
 
-from dockscap.errors import InputError
+from dockscap.errors import InputError, InvalidDocumentError
 
 # The first rule of each DISA file, which an assessor has reviewed by hand.
 OTHER_RULE = {
@@ -186,6 +186,10 @@ def test_a_prefixed_stig_id_is_accepted(reference: Path) -> None:
     [
         (b"<CHECKLIST><ASSET/>", "not well-formed XML"),
         (b"<Benchmark/>", "not a STIG Viewer checklist"),
+        (
+            b'<!DOCTYPE c [<!ENTITY x SYSTEM "file:///etc/passwd">]><CHECKLIST/>',
+            "DOCTYPE declaration",
+        ),
     ],
 )
 def test_what_is_not_a_ckl_is_refused(content: bytes, message: str) -> None:
@@ -254,7 +258,7 @@ def test_a_cklb_of_another_stig_or_release_is_refused(reference: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"[]", "not a JSON object"), (b"{", "not a CKLB"), (b"{}", "no stigs list")],
+    [(b"[]", "not a JSON object"), (b"{", "not valid JSON"), (b"{}", "no stigs list")],
 )
 def test_what_is_not_a_cklb_is_refused(content: bytes, message: str) -> None:
     with pytest.raises(InputError, match=message):
@@ -267,3 +271,29 @@ def test_the_stig_id_is_the_anchor(reference: Path) -> None:
 
     assert STIG_ID.encode() in made
     assert ckl.detect_release(made, hand_scan("V1R1", ()).benchmark).name == "V1R1"
+
+
+def test_with_disas_schema_named_a_users_own_deviation_is_let_through(
+    reference: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """STIG Viewer files may break the schema already; dockscap adds no new break."""
+    monkeypatch.setenv(
+        "DOCKSCAP_CKL_SCHEMA",
+        str(reference / "checklist" / "U_Checklist_Schema_V2.xsd"),
+    )
+    before = _user_ckl(reference, "V2R2", "docker-host-1").replace(
+        b"<TECH_AREA>Application Review</TECH_AREA>",
+        b"<TECH_AREA>Container Platform</TECH_AREA>",
+    )
+    scan = hand_scan("V2R2", (verdict("a", Verdict.FAIL),))
+
+    after = ckl.update_ckl(before, scan)
+
+    assert ckl_vulns(after)[IDS["V2R2"][1]].findtext("STATUS") == "Open"
+    with pytest.raises(InvalidDocumentError, match="TECH_AREA"):
+        ckl.assert_sound_ckl(after, source="x.ckl")
+    with pytest.raises(InvalidDocumentError, match="STATUS 'Fixed'"):
+        ckl.assert_sound_ckl(
+            before.replace(b"<STATUS>Open</STATUS>", b"<STATUS>Fixed</STATUS>"),
+            source="x.ckl",
+        )

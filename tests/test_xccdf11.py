@@ -10,7 +10,8 @@ import xmlschema
 from checklist_support import DISA_FILES, IDS, STIG_ID, benchmark, disa
 from conftest import require
 from dockscap.evaluator.disa_benchmark import match_release, read_disa_benchmark
-from dockscap.generator.xccdf11 import manual_xccdf_filename, render_disa_benchmark
+from dockscap.generator.names import content_names
+from dockscap.generator.xccdf11 import render_disa_benchmark
 from lxml import etree
 
 XCCDF_11_SCHEMA = Path("/usr/share/openscap/schemas/xccdf/1.1/xccdf-schema.xsd")
@@ -90,7 +91,7 @@ def test_the_benchmark_front_matches_disas(release: str, reference: Path) -> Non
 @pytest.mark.parametrize("release", sorted(IDS))
 def test_our_benchmark_is_recognised_as_its_release(release: str) -> None:
     ours = read_disa_benchmark(
-        _ours(release), manual_xccdf_filename(benchmark().release(release))
+        _ours(release), content_names(benchmark().release(release)).disa_xccdf11
     )
 
     assert match_release(ours, benchmark()).name == release
@@ -105,7 +106,7 @@ def test_it_validates_against_the_xccdf_11_schema(
     require(
         XCCDF_11_SCHEMA.is_file(), f"{XCCDF_11_SCHEMA} is missing (openscap-common)"
     )
-    path = tmp_path / manual_xccdf_filename(benchmark().release(release))
+    path = tmp_path / content_names(benchmark().release(release)).disa_xccdf11
     path.write_bytes(_ours(release))
 
     xmlschema.XMLSchema10(str(XCCDF_11_SCHEMA)).validate(str(path))
