@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from dockscap.evaluator.filters import ContainerFilter, LabelSelector
 from dockscap.evaluator.json_output import render_json
 from dockscap.evaluator.report import render_report
@@ -15,6 +17,7 @@ from hand_scans import container, scan
 from lxml import html
 from private_engine import PrivateEngine
 
+from dockscap.cli import main
 from dockscap.errors import InputError
 
 LABELS = {"env": "prod", "tier": "", "com.docker.compose.service": "api"}
@@ -206,3 +209,40 @@ def test_an_unfiltered_scan_says_every_container_was_checked() -> None:
     assert (
         "every container on this engine" in page.find_class("scope")[0].text_content()
     )
+
+
+@pytest.mark.engine
+def test_evaluate_with_filters_checks_only_what_they_include(
+    engine: PrivateEngine, tmp_path: Path
+) -> None:
+    create(engine)
+    results = tmp_path / "results.json"
+
+    run = CliRunner().invoke(
+        main,
+        ["evaluate", "--host", engine.url, "--json", str(results)]
+        + ["--label", "env", "--exclude-label", "env=dev", "--exclude-name", "leg*"],
+    )
+
+    # From MIXED: env is on five containers; two are env=dev, one is legacy-*.
+    assert run.exit_code == 2, run.output
+    host = json.loads(results.read_text())["hosts"][0]
+    assert sorted(item["name"] for item in host["containers"]) == [
+        "shop-api-1",
+        "shop-web-1",
+    ]
+    assert host["filters"] == [
+        "only containers with label env",
+        "no containers with label env=dev",
+        "no containers named 'leg*'",
+    ]
+    assert "Filtered: only part of the engine was checked" in run.output
+
+
+def test_evaluate_refuses_a_bad_label_filter_before_any_scan() -> None:
+    run = CliRunner().invoke(
+        main, ["evaluate", "--host", "unix:///nonexistent.sock", "--label", "=x"]
+    )
+
+    assert run.exit_code == 1
+    assert run.output == "Error: label '=x': expected KEY or KEY=VALUE\n"

@@ -10,11 +10,13 @@ from typing import Any
 
 import jsonschema
 import pytest
+from click.testing import CliRunner
 from dockscap.evaluator.json_output import render_json, validate_document
 from engine_samples import MIXED, create, scan_engine
 from hand_scans import container, scan
 from private_engine import PrivateEngine
 
+from dockscap.cli import main
 from dockscap.errors import InvalidDocumentError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -167,3 +169,18 @@ def test_the_shipped_schema_is_the_one_in_the_tree() -> None:
 def test_scans_of_different_releases_do_not_share_a_document() -> None:
     with pytest.raises(ValueError, match="share release and rule"):
         render_json([scan([]), scan([], release="V1R1")])
+
+
+@pytest.mark.engine
+def test_evaluate_json_to_stdout_keeps_stdout_for_the_json_alone(
+    engine: PrivateEngine, validator: jsonschema.protocols.Validator
+) -> None:
+    create(engine)
+
+    run = CliRunner().invoke(main, ["evaluate", "--host", engine.url, "--json", "-"])
+
+    assert run.exit_code == 2, run.output
+    document = json.loads(run.stdout)
+    assert errors(validator, document) == []
+    assert len(document["hosts"][0]["containers"]) == len(MIXED)
+    assert "Result: FAIL" in run.stderr

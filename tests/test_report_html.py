@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from browser import Page, chromium
+from click.testing import CliRunner
 from conftest import require_tool
 from dockscap.evaluator.report import render_report
 from dockscap.evaluator.waivers import apply_waivers, load_waivers
@@ -15,6 +16,8 @@ from engine_samples import WAIVERS_YAML, Sample, create, scan_engine
 from hand_scans import container, scan
 from lxml import html
 from private_engine import PrivateEngine
+
+from dockscap.cli import main
 
 ROWS = """
 Array.from(document.querySelectorAll('#host-1 table.containers tbody tr'))
@@ -250,3 +253,35 @@ def test_every_host_the_rule_and_the_fix_are_shown() -> None:
     assert (
         "HostConfig.ReadonlyRootfs" in method and "never changes its verdict" in method
     )
+
+
+@pytest.mark.engine
+def test_evaluate_writes_a_report_that_states_its_filters(
+    engine: PrivateEngine, tmp_path: Path, browser_path: str
+) -> None:
+    create(engine)
+    report = tmp_path / "report.html"
+
+    run = CliRunner().invoke(
+        main,
+        ["evaluate", "--host", engine.url, "--report", str(report)]
+        + ["--label", "env=prod"],
+    )
+
+    assert run.exit_code == 2, run.output
+    assert f"Wrote HTML report: {report}" in run.output
+    with chromium(browser_path) as browser:
+        open_report(browser, report)
+        rows = browser.evaluate(ROWS)
+        notice = browser.evaluate(
+            "document.querySelector('#host-1 .notice-filter').innerText"
+        )
+
+    # MIXED's env=prod containers: one read-only, two writable, none waived.
+    assert rows == [
+        ["legacy-reporting", "fail"],
+        ["shop-api-1", "fail"],
+        ["shop-web-1", "pass"],
+    ]
+    assert "not every container on this engine was checked" in notice
+    assert "only containers with label env=prod" in notice
