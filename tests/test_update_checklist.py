@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 from checklist_support import (
+    DISA_FILES,
     IDS,
     STIG_ID,
     add_containers,
@@ -20,6 +21,7 @@ from checklist_support import (
     verdict,
 )
 from dockscap.evaluator import ckl, cklb
+from dockscap.evaluator.checklist_files import plan_checklists
 from dockscap.evaluator.results import EngineHost, EngineScan, Verdict
 from lxml import etree
 from private_engine import PrivateEngine
@@ -296,4 +298,61 @@ def test_with_disas_schema_named_a_users_own_deviation_is_let_through(
         ckl.assert_sound_ckl(
             before.replace(b"<STATUS>Open</STATUS>", b"<STATUS>Fixed</STATUS>"),
             source="x.ckl",
+        )
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_the_plan_takes_the_release_from_the_files(
+    reference: Path, tmp_path: Path
+) -> None:
+    existing = _write(tmp_path / "a.ckl", _user_ckl(reference, "V2R1", "h"))
+    stig = reference / "disa" / DISA_FILES["V2R1"]
+
+    plan = plan_checklists(
+        hand_scan("V2R1", ()).benchmark,
+        stig=stig,
+        ckl_path=tmp_path / "new.ckl",
+        update_ckl=existing,
+    )
+
+    assert plan.release.name == "V2R1"
+    assert [(f.path.name, f.description) for f in plan.files] == [
+        ("new.ckl", "CKL checklist"),
+        ("a.ckl", "updated CKL checklist"),
+    ]
+    scan = hand_scan("V2R1", (verdict("a", Verdict.FAIL),), host=EngineHost("u", "h"))
+    made = plan.files[0].render(scan)
+    assert len(ckl_vulns(made)) == 100
+    assert ckl_vulns(plan.files[1].render(scan))[IDS["V2R1"][1]].findtext("STATUS") == (
+        "Open"
+    )
+
+
+def test_the_plan_defaults_to_the_newest_release() -> None:
+    plan = plan_checklists(hand_scan("V2R2", ()).benchmark)
+
+    assert (plan.release.name, plan.files) == ("V2R2", ())
+
+
+def test_the_plan_refuses_releases_that_disagree(
+    reference: Path, tmp_path: Path
+) -> None:
+    existing = _write(tmp_path / "a.cklb", cklb.render_cklb(hand_scan("V1R1", ())))
+
+    with pytest.raises(InputError, match=r"--release is V2R2; .*a.cklb is V1R1"):
+        plan_checklists(
+            hand_scan("V2R2", ()).benchmark, release="V2R2", update_cklb=existing
+        )
+    with pytest.raises(InputError, match=r"V2R1.xml is V2R1; .*a.cklb is V1R1"):
+        plan_checklists(
+            hand_scan("V2R2", ()).benchmark,
+            stig=_write(
+                tmp_path / "V2R1.xml",
+                (reference / "disa" / DISA_FILES["V2R1"]).read_bytes(),
+            ),
+            update_cklb=existing,
         )
