@@ -269,7 +269,7 @@ def test_evaluate_writes_a_report_that_states_its_filters(
     )
 
     assert run.exit_code == 2, run.output
-    assert f"Wrote HTML report: {report}" in run.output
+    assert "Wrote HTML report:" in run.output and report.is_file()
     with chromium(browser_path) as browser:
         open_report(browser, report)
         rows = browser.evaluate(ROWS)
