@@ -27,6 +27,7 @@ from dockscap.evaluator.results import (
     EngineScan,
     Verdict,
 )
+from dockscap.evaluator.waivers import waiver_note, waivers_summary
 from dockscap.generator.model import Benchmark, Release, RuleIds
 from dockscap.generator.names import content_names
 from dockscap.generator.xccdf11 import render_disa_benchmark
@@ -118,6 +119,9 @@ class Review:
     ckl_status: str
     cklb_status: str
     finding_details: str
+    # The approved exceptions (waivers) that named failing containers; the
+    # status stays Open: a waiver records an accepted risk, not compliance.
+    comments: str = ""
 
 
 NOT_REVIEWED = Review(CKL_NOT_REVIEWED, CKLB_NOT_REVIEWED, "")
@@ -131,7 +135,10 @@ def review(scan: EngineScan, rule: DisaRule) -> Review:
 def scan_review(scan: EngineScan) -> Review:
     """The review of the rule the scan checked."""
     return Review(
-        CKL_STATUS[scan.result], CKLB_STATUS[scan.result], finding_details(scan)
+        CKL_STATUS[scan.result],
+        CKLB_STATUS[scan.result],
+        finding_details(scan),
+        clean(waivers_summary(scan), "comments"),
     )
 
 
@@ -194,13 +201,9 @@ def _describe(item: ContainerVerdict) -> str:
     text = item.container.describe()
     if item.verdict is Verdict.ERROR:
         text += f": {item.reason}"
-    if item.waiver is not None:
-        waiver = item.waiver.waiver
-        state = "expired" if item.waiver.expired else "in force"
-        text += (
-            f"; waiver {state} through {waiver.expires.isoformat()}, approved by "
-            f"{waiver.approver}: {waiver.justification}"
-        )
+    note = waiver_note(item)
+    if note:
+        text += f"; {note}"
     return text
 
 

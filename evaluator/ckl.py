@@ -145,7 +145,7 @@ def _vuln(
         _leaf(stig_data, "ATTRIBUTE_DATA", text)
     _leaf(element, "STATUS", outcome.ckl_status)
     _leaf(element, "FINDING_DETAILS", outcome.finding_details)
-    _leaf(element, "COMMENTS", "")
+    _leaf(element, "COMMENTS", outcome.comments)
     _leaf(element, "SEVERITY_OVERRIDE", "")
     _leaf(element, "SEVERITY_JUSTIFICATION", "")
     return element

@@ -132,7 +132,7 @@ def _rule(rule: DisaRule, stig_uuid_: str, time: str, outcome: Review) -> Json:
         "STIGUuid": stig_uuid_,
         "status": outcome.cklb_status,
         "overrides": {},
-        "comments": "",
+        "comments": outcome.comments,
         "finding_details": outcome.finding_details,
     }
 

@@ -9,7 +9,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from checklist_support import assert_valid_ckl
 from click.testing import CliRunner
+from dockscap.evaluator.ckl import render_ckl
+from dockscap.evaluator.cklb import render_cklb
 from dockscap.evaluator.json_output import render_json
 from dockscap.evaluator.report import render_report
 from dockscap.evaluator.results import Verdict, Waiver
@@ -452,3 +455,53 @@ def test_evaluate_stops_on_a_malformed_waivers_file_before_any_scan(
         " month must be in 1..12\n"
     )
     assert not report.exists()
+
+
+@pytest.mark.engine
+@pytest.mark.node
+def test_checklists_keep_a_waived_finding_open_with_the_waiver_in_comments(
+    engine: PrivateEngine, reference: Path, tmp_path: Path
+) -> None:
+    create(engine)
+    path = tmp_path / "waivers.yml"
+    path.write_text(WAIVERS_YAML)
+    waived = apply_waivers(scan_engine(engine), load_waivers(path))
+
+    ckl = render_ckl(waived)
+    assert_valid_ckl(reference, ckl)
+    cklb = render_cklb(waived)
+    (tmp_path / "w.ckl").write_bytes(ckl)
+    (tmp_path / "w.cklb").write_bytes(cklb)
+    from_ckl = stig_manager_reads("ckl", tmp_path / "w.ckl")
+    from_cklb = stig_manager_reads("cklb", tmp_path / "w.cklb")
+
+    vuln = next(
+        vuln
+        for vuln in etree.fromstring(ckl).iter("VULN")
+        if vuln.findtext("STATUS") != "Not_Reviewed"
+    )
+    comments = vuln.findtext("COMMENTS") or ""
+    details = vuln.findtext("FINDING_DETAILS") or ""
+    assert vuln.findtext("STATUS") == "Open"
+    assert comments.startswith(
+        "1 of 4 failing container(s) are under an approved waiver;"
+        " the rule still fails and the finding stays open."
+    )
+    assert "OPS-1234" in comments and "J. Smith, ISSO" in comments
+    assert "Waiver expired on 2020-01-31 and no longer applies" in comments
+    assert "OPS-1234" in details
+    rule = next(
+        rule
+        for rule in json.loads(cklb)["stigs"][0]["rules"]
+        if rule["status"] != "not_reviewed"
+    )
+    assert rule["status"] == "open"
+    assert rule["comments"] == comments
+    for parsed in (from_ckl, from_cklb):
+        (review,) = [
+            review
+            for review in parsed["checklists"][0]["reviews"]
+            if review["ruleId"] == "SV-235808r960963_rule"
+        ]
+        assert review["result"] == "fail"
+        assert review["comment"] == comments.strip()
