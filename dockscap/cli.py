@@ -8,17 +8,19 @@ line on stderr and the error's exit code.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import click
 
 from dockscap import __version__
-from dockscap.errors import DockscapError
+from dockscap.errors import DockscapError, InputError
 from dockscap.evaluator.command import evaluate
 from dockscap.generator.command import generate
 from dockscap.schemas.command import validate
 
 INTERRUPTED = 130
+LOG_HANDLER = "dockscap"
 
 
 class DockscapGroup(click.Group):
@@ -40,12 +42,80 @@ class DockscapGroup(click.Group):
 )
 @click.version_option(__version__, prog_name="dockscap")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
-def main(debug: bool) -> None:
-    """SCAP content and live checks for DISA STIG rule DKER-EE-002030."""
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Log what dockscap does (what was scanned, how many, how long) to stderr.",
+)
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print nothing but errors; the exit code still gives the result.",
+)
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    metavar="FILE",
+    help="Append dockscap's debug log, with times, to FILE.",
+)
+def main(debug: bool, verbose: bool, quiet: bool, log_file: Path | None) -> None:
+    """SCAP content and live checks for DISA STIG rule DKER-EE-002030.
+
+    \b
+    Shell completion for bash (zsh and fish: docs/cli.md):
+      eval "$(_DOCKSCAP_COMPLETE=bash_source dockscap)"
+    """
+    if verbose and quiet:
+        raise click.UsageError("--verbose and --quiet cannot be used together")
+    handlers = _log_handlers(debug, verbose, quiet, log_file)
+    for handler in handlers:
+        click.get_current_context().call_on_close(handler.close)
+
+
+def _log_handlers(
+    debug: bool, verbose: bool, quiet: bool, log_file: Path | None
+) -> list[logging.Handler]:
+    """stderr at WARNING (ERROR with --quiet, DEBUG with -v), a file at DEBUG.
+
+    --debug also lets other libraries' debug lines through; -v and the log file
+    carry dockscap's own. The handlers replace those of an earlier run in the
+    same process (tests run many in one).
+    """
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == LOG_HANDLER]:
+        root.removeHandler(old)
+        old.close()
+
+    stderr = logging.StreamHandler()
+    stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    stderr.setLevel(logging.WARNING)
+    if debug or verbose:
+        stderr.setLevel(logging.DEBUG)
+    elif quiet:
+        stderr.setLevel(logging.ERROR)
+    handlers: list[logging.Handler] = [stderr]
+    if log_file is not None:
+        try:
+            to_file = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as error:
+            raise InputError(
+                f"cannot write the log file {log_file}: {error.strerror}"
+            ) from error
+        to_file.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        )
+        to_file.setLevel(logging.DEBUG)
+        handlers.append(to_file)
+
+    root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    ours = debug or verbose or log_file is not None
+    logging.getLogger("dockscap").setLevel(logging.DEBUG if ours else logging.NOTSET)
+    for handler in handlers:
+        handler.set_name(LOG_HANDLER)
+        root.addHandler(handler)
+    return handlers
 
 
 main.add_command(generate)

@@ -219,7 +219,9 @@ def evaluate(
 
     # With --json -, standard output holds the JSON alone.
     to_stdout = _json(result) if results_json == STDOUT else None
-    console = Console(stderr=to_stdout is not None)
+    # --quiet (on the dockscap group) leaves errors and the exit code only.
+    quiet = bool(click.get_current_context().find_root().params.get("quiet"))
+    console = Console(stderr=to_stdout is not None, quiet=quiet)
     print_summary(result, console)
     write_results(result, files)
     for file in files:

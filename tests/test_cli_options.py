@@ -1,0 +1,108 @@
+"""The group's options: --quiet, --verbose, --log-file, and shell completion."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from engine_samples import create
+from private_engine import PrivateEngine
+
+from dockscap.cli import main
+
+DOCKSCAP = Path(sys.executable).parent / "dockscap"
+
+
+@pytest.mark.engine
+def test_quiet_prints_nothing_and_keeps_the_exit_code(
+    engine: PrivateEngine, tmp_path: Path
+) -> None:
+    create(engine)
+    report = tmp_path / "report.html"
+
+    run = CliRunner().invoke(
+        main, ["--quiet", "evaluate", "--host", engine.url, "--report", str(report)]
+    )
+
+    assert run.exit_code == 2
+    assert run.output == ""
+    assert report.is_file()
+
+
+@pytest.mark.engine
+def test_verbose_and_the_log_file_say_what_was_scanned(
+    engine: PrivateEngine, tmp_path: Path
+) -> None:
+    create(engine)
+    log = tmp_path / "dockscap.log"
+
+    run = CliRunner().invoke(
+        main, ["-v", "--log-file", str(log), "evaluate", "--host", engine.url]
+    )
+
+    assert run.exit_code == 2, run.output
+    scanned = f"{engine.url}: 6 container(s) decided, 0 vanished, rule result fail"
+    assert f"DEBUG dockscap.evaluator.scan: {scanned}" in run.stderr
+    lines = log.read_text().splitlines()
+    assert any(line.endswith(scanned) for line in lines)
+    # Each line of the file starts with its time: 2025-06-02 09:15:04,123
+    assert all(line[:4].isdigit() and line[4] == "-" for line in lines)
+
+
+def test_verbose_and_quiet_together_are_refused() -> None:
+    run = CliRunner().invoke(main, ["-v", "-q", "evaluate"])
+
+    assert run.exit_code == 2
+    assert "--verbose and --quiet cannot be used together" in run.output
+
+
+def test_a_log_file_that_cannot_be_written_is_an_error(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "folder" / "dockscap.log"
+
+    run = CliRunner().invoke(main, ["--log-file", str(target), "evaluate"])
+
+    assert run.exit_code == 1
+    assert run.output == (
+        f"Error: cannot write the log file {target}: No such file or directory\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("dockscap eva", "evaluate"),
+        ("dockscap evaluate --wai", "--waivers"),
+        ("dockscap evaluate --exclude-", "--exclude-label"),
+    ],
+)
+def test_bash_completion_completes_commands_and_options(
+    words: str, expected: str
+) -> None:
+    # What the script from `_DOCKSCAP_COMPLETE=bash_source dockscap` asks for.
+    environment = {
+        **os.environ,
+        "_DOCKSCAP_COMPLETE": "bash_complete",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split()) - 1),
+    }
+
+    completed = subprocess.run(
+        [str(DOCKSCAP)], env=environment, capture_output=True, text=True, timeout=60
+    )
+
+    assert f"plain,{expected}" in completed.stdout.splitlines()
+
+
+def test_the_bash_completion_script_is_offered() -> None:
+    environment = {**os.environ, "_DOCKSCAP_COMPLETE": "bash_source"}
+
+    completed = subprocess.run(
+        [str(DOCKSCAP)], env=environment, capture_output=True, text=True, timeout=60
+    )
+
+    assert completed.returncode == 0
+    assert "complete -o nosort -F _dockscap_completion dockscap" in completed.stdout
