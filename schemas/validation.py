@@ -357,6 +357,9 @@ def _require_files(paths: list[Path], directory: Path) -> None:
 
 def _problem(error: xmlschema.XMLSchemaValidationError) -> Problem:
     message = (error.reason or error.message).strip()
+    if isinstance(error.obj, str) and repr(error.obj) not in message:
+        # Facet errors on element text leave out the text that broke them.
+        message = f"{message} (found {error.obj!r})"
     element = error.elem
     if isinstance(element, etree._Element):
         return Problem(element.sourceline, _element_path(element), message)
