@@ -224,7 +224,9 @@ def _compiled(
         except (xmlschema.XMLSchemaException, XMLSchemaWarning) as error:
             raise SchemaError(
                 f"cannot load the {schemas.name} schemas from {directory}: "
-                f"{_first_line(error)}; {INSTALL_HINT}"
+                f"{_first_line(error).rstrip('.')}. dockscap reads schemas from "
+                "local files only (remote locations through its catalog); "
+                f"{INSTALL_HINT}"
             ) from error
 
     _fix_identity_selection(schema)

@@ -1,0 +1,288 @@
+"""`dockscap validate`, run in process: what it prints and the exit code."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schema_samples as samples
+from click.testing import CliRunner, Result
+from conftest import require
+from test_safexml import DOCTYPE_REFUSED, SECRET, billion_laughs, external_entity
+
+from dockscap import safexml
+from dockscap.cli import main
+
+OPENSCAP_SCHEMAS = Path("/usr/share/openscap/schemas")
+
+KINDS = (
+    "expected one of: XCCDF 1.2 Benchmark, XCCDF 1.2 TestResult, XCCDF 1.2 "
+    "Tailoring, XCCDF 1.1 Benchmark, OVAL definitions, CPE 2.3 dictionary, SCAP 1.3 "
+    "source data stream, ARF 1.1 asset report collection, STIG Viewer checklist "
+    "(CKL); or a CKLB checklist"
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def offline() -> Iterator[list[tuple[Any, ...]]]:
+    """No test here may reach the network: every attempt fails and is recorded."""
+    attempts: list[tuple[Any, ...]] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(args)
+        raise OSError("the network is cut off in test_validate_command")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", refuse)
+        patch.setattr(socket, "create_connection", refuse)
+        patch.setattr(socket, "getaddrinfo", refuse)
+        yield attempts
+    assert attempts == []
+
+
+@pytest.fixture(autouse=True)
+def environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    require(
+        OPENSCAP_SCHEMAS.is_dir(),
+        f"{OPENSCAP_SCHEMAS} is missing (Debian package openscap-common)",
+    )
+    monkeypatch.delenv("DOCKSCAP_SCHEMAS", raising=False)
+    monkeypatch.delenv("DOCKSCAP_CKL_SCHEMA", raising=False)
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, ["validate", *args], env=env)
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_valid_files_each_get_a_line_and_exit_0(tmp_path: Path) -> None:
+    xccdf = write(tmp_path, "x-xccdf.xml", samples.serialize(samples.xccdf_benchmark()))
+    cpe = write(tmp_path, "x-cpe.xml", samples.serialize(samples.cpe_dictionary()))
+
+    result = run(str(xccdf), str(cpe))
+
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        f"{xccdf}: valid (XCCDF 1.2 Benchmark)\n{cpe}: valid (CPE 2.3 dictionary)\n"
+    )
+
+
+def test_each_problem_is_a_line_with_file_line_and_path(tmp_path: Path) -> None:
+    benchmark = samples.xccdf_benchmark(with_testresult=True)
+    benchmark.find(".//{*}Rule").set("severity", "catastrophic")
+    benchmark.find(".//{*}rule-result/{*}result").text = "maybe"
+    data = samples.serialize(benchmark)
+    path = write(tmp_path, "broken.xml", data)
+    lines = data.decode().splitlines()
+    rule_line = next(i for i, line in enumerate(lines, 1) if "catastrophic" in line)
+    result_line = next(i for i, line in enumerate(lines, 1) if ">maybe<" in line)
+
+    result = run(str(path))
+
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout.splitlines() == [
+        f"{path}:{rule_line}: /Benchmark/Rule: attribute severity='catastrophic': "
+        "value must be one of ['unknown', 'info', 'low', 'medium', 'high']",
+        f"{path}:{result_line}: /Benchmark/TestResult/rule-result/result: value must "
+        "be one of ['pass', 'fail', 'error', 'unknown', 'notapplicable', "
+        "'notchecked', 'notselected', 'informational', 'fixed'] (found 'maybe')",
+    ]
+
+
+def test_a_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    empty = write(tmp_path, "empty.xml", b"")
+    good = write(tmp_path, "good.xml", samples.serialize(samples.xccdf_benchmark()))
+
+    result = run(str(empty), str(good))
+
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {empty}: the document is empty\n"
+    assert result.stdout == f"{good}: valid (XCCDF 1.2 Benchmark)\n"
+
+
+WRONG_ROOT = (
+    b'<?xml version="1.0"?>\n<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>'
+)
+
+# The sample Benchmark cut off after its Rule's start tag, on line 6.
+_BENCHMARK = samples.serialize(samples.xccdf_benchmark())
+TRUNCATED = _BENCHMARK[: _BENCHMARK.index(b"<title>Sample rule")]
+
+BAD_INPUT = [
+    (
+        "not-xml",
+        b"this is not XML\n",
+        ":1: the document is not well-formed XML: Start tag expected, '<' not found",
+    ),
+    (
+        "wrong-root",
+        WRONG_ROOT,
+        ":2: the root element {http://www.w3.org/2001/XMLSchema}schema is not a "
+        f"document dockscap validates ({KINDS})",
+    ),
+    (
+        "xxe-file",
+        external_entity("file:///etc/passwd"),
+        f":2: the document {DOCTYPE_REFUSED}",
+    ),
+    (
+        "xxe-http",
+        external_entity("http://127.0.0.1:9/entity"),
+        f":2: the document {DOCTYPE_REFUSED}",
+    ),
+    ("billion-laughs", billion_laughs(), f":2: the document {DOCTYPE_REFUSED}"),
+    (
+        "truncated",
+        TRUNCATED,
+        ":7: the document is not well-formed XML: "
+        "Premature end of data in tag Rule line 6",
+    ),
+    ("empty", b"", ": the document is empty"),
+    (
+        "json-array",
+        b'[{"title": "x"}]',
+        ": the CKLB checklist is an array at its top level, not a JSON object",
+    ),
+    (
+        "broken-json",
+        b'{"title": "x",\n "stigs": [}',
+        ":2: the CKLB checklist is not valid JSON: Expecting value",
+    ),
+    (
+        "ckl-without-schema",
+        b"<?xml version='1.0'?>\n<CHECKLIST><ASSET/><STIGS/></CHECKLIST>\n",
+        ": validating a CKL needs DISA's checklist schema U_Checklist_Schema_V2.xsd "
+        "(shipped with STIG Viewer 2), which dockscap does not include: name it with "
+        "--ckl-schema FILE (or DOCKSCAP_CKL_SCHEMA)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [entry[1:] for entry in BAD_INPUT],
+    ids=[entry[0] for entry in BAD_INPUT],
+)
+def test_bad_input_is_one_error_line_and_exit_1(
+    tmp_path: Path, data: bytes, message: str
+) -> None:
+    path = write(tmp_path, "input.xml", data)
+
+    result = run(str(path))
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == f"Error: {path}{message}\n"
+
+
+def test_a_file_url_entity_never_shows_the_file(tmp_path: Path) -> None:
+    secret = write(tmp_path, "secret.txt", SECRET.encode())
+    path = write(tmp_path, "xxe.xml", external_entity(secret.as_uri()))
+
+    result = run(str(path))
+
+    assert result.exit_code == 1
+    assert SECRET not in result.output
+
+
+def test_an_oversized_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "huge.xml"
+    with open(path, "wb") as stream:
+        stream.write(b"<a>")
+        stream.truncate(safexml.MAX_BYTES + 1)
+
+    result = run(str(path))
+
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"Error: {path}: the document is larger than 64 MiB; "
+        "dockscap refuses files this large\n"
+    )
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "absent.xml"
+
+    result = run(str(path))
+
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"Error: {path}: cannot read the document: No such file or directory\n"
+    )
+
+
+def test_a_missing_schema_directory_says_how_to_install_it(tmp_path: Path) -> None:
+    path = write(tmp_path, "x.xml", samples.serialize(samples.xccdf_benchmark()))
+    nowhere = tmp_path / "nowhere"
+
+    result = run("--schemas", str(nowhere), str(path))
+
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"Error: {path}: the official SCAP schemas are not available: {nowhere} is "
+        "not a directory; install them with `apt-get install openscap-common`, or "
+        "name a directory that holds them with --schemas DIR (or DOCKSCAP_SCHEMAS)\n"
+    )
+
+
+def test_the_schema_directory_can_come_from_the_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, "x.xml", samples.serialize(samples.xccdf_benchmark()))
+
+    result = run(str(path), env={"DOCKSCAP_SCHEMAS": str(tmp_path / "nowhere")})
+
+    assert result.exit_code == 1
+    assert "the official SCAP schemas are not available" in result.stderr
+
+
+def test_a_ckl_validates_against_the_schema_the_user_names(reference: Path) -> None:
+    checklist = reference / "checklist"
+    ckl = checklist / "example-stigviewer-2.17.ckl"
+    xsd = checklist / "U_Checklist_Schema_V2.xsd"
+
+    by_option = run("--ckl-schema", str(xsd), str(ckl))
+    by_environment = run(str(ckl), env={"DOCKSCAP_CKL_SCHEMA": str(xsd)})
+
+    expected = f"{ckl}: valid (STIG Viewer checklist (CKL))\n"
+    assert (by_option.exit_code, by_option.stdout) == (0, expected)
+    assert (by_environment.exit_code, by_environment.stdout) == (0, expected)
+
+
+def test_a_cklb_gets_its_structural_check(reference: Path, tmp_path: Path) -> None:
+    good = reference / "checklist" / "example-evaluate-stig.cklb"
+    bad = write(
+        tmp_path,
+        "bad.cklb",
+        good.read_bytes().replace(b'"status": "not_a_finding"', b'"status": "Open"', 1),
+    )
+
+    result = run(str(good), str(bad))
+
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"{good}: valid (STIG Viewer 3 checklist (CKLB, structural check))\n"
+        f"{bad}: stigs[0].rules[0].status: 'Open' is not a CKLB status "
+        "(not_a_finding, open, not_applicable, not_reviewed)\n"
+    )
+
+
+def test_help_names_the_options() -> None:
+    result = CliRunner().invoke(main, ["validate", "--help"])
+
+    assert result.exit_code == 0
+    assert "--schemas" in result.stdout
+    assert "--ckl-schema" in result.stdout
+
+
+def test_no_file_is_a_usage_error() -> None:
+    result = run()
+
+    assert result.exit_code == 2
+    assert "Missing argument 'FILES...'" in result.stderr
