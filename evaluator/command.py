@@ -225,7 +225,9 @@ def evaluate(
     print_summary(result, console)
     write_results(result, files)
     for file in files:
-        console.print(f"Wrote {file.description}: {file.path}", markup=False)
+        console.print(
+            f"Wrote {file.description}: {file.path}", markup=False, soft_wrap=True
+        )
     if to_stdout is not None:
         click.echo(to_stdout, nl=False)  # bytes go to the binary stream as is
 

@@ -2,21 +2,23 @@
 
 The connection is made the way the docker CLI makes it: `--host URL`, else
 DOCKER_HOST, else the local socket; tcp:// honours DOCKER_TLS_VERIFY and
-DOCKER_CERT_PATH; ssh:// runs the system's `ssh` as the CLI does. The docker
-SDK's low-level APIClient does the connecting.
+DOCKER_CERT_PATH; ssh:// runs the system's `ssh ... docker system dial-stdio`
+(evaluator/ssh.py). The docker SDK's low-level APIClient reads the environment
+and holds the transports and their connection pools.
 
-Every request is a GET, and these are all of them:
+Every request goes through `Engine._get`, which can only send GET, and these
+are all of them:
 
-- GET /version, unversioned: the SDK's API version detection (version="auto")
-  and the engine's version facts;
-- GET /info: the host's name, operating system, kernel and architecture;
-- GET /containers/json?all=1&size=0: every container, without sizes;
-- GET /containers/{id}/json: one inspect per container.
+- GET /version, unversioned: the API version to speak (the lower of the
+  engine's and the SDK's newest), and the engine's version facts;
+- GET /v{api}/info: the host's name, operating system, kernel and architecture;
+- GET /v{api}/containers/json?all=1: every container (sizes are not asked for);
+- GET /v{api}/containers/{id}/json: one inspect per container.
 
-The inspects are the hot loop: they go straight to the SDK's own connection
-pool (skipping the per-call work of `requests`, which costs more than the
-engine's answer), on a small thread pool, and each answer is reduced to a small
-record inside the worker, so no inspect document outlives its container.
+The requests skip the per-call work of `requests` (which costs more than the
+engine's answer) and go straight to the SDK's connection pool. The inspects run
+on a small thread pool, and each answer is reduced to a small record inside the
+worker, so no inspect document outlives its container.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import docker
 import requests
@@ -41,6 +43,7 @@ import urllib3
 from docker.transport.basehttpadapter import BaseHTTPAdapter
 from dockscap.evaluator.localhost import is_this_machine, local_facts
 from dockscap.evaluator.results import Container, EngineHost
+from dockscap.evaluator.ssh import SshAdapter
 
 from dockscap.errors import EngineError
 
@@ -53,7 +56,8 @@ DEFAULT_TIMEOUT = 60.0
 # Measured on 2 cores against a local engine: a second and third worker overlap
 # the engine's work with ours; more only contend for the interpreter lock.
 DEFAULT_WORKERS = 3
-MINIMUM_API = docker.constants.MINIMUM_DOCKER_API_VERSION
+MINIMUM_API: str = docker.constants.MINIMUM_DOCKER_API_VERSION
+NEWEST_API: str = docker.constants.DEFAULT_DOCKER_API_VERSION
 
 HINT_SOCKET = "is the Docker engine running? Name another with --host or DOCKER_HOST"
 HINT_PERMISSION = (
@@ -64,7 +68,7 @@ HINT_TLS = (
     "check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY, "
     "and that the engine listens with TLS on that port"
 )
-HINT_SSH = "check that `ssh HOST docker version` works without a prompt"
+HINT_SSH = "check that `ssh HOST docker system dial-stdio` runs without a prompt"
 HINT_URL = "use unix:///path/docker.sock, tcp://HOST:PORT or ssh://USER@HOST"
 
 
@@ -85,7 +89,9 @@ class Engine:
         self.client = client
         self.endpoint = endpoint
         self.workers = max(1, workers)
-        self._inspector = _Inspector(client, timeout)
+        self._transport = _Transport(client, timeout)
+        self._version: Mapping[str, Any] = {}
+        self._api = MINIMUM_API
 
     def __enter__(self) -> Engine:
         return self
@@ -103,13 +109,37 @@ class Engine:
 
     @property
     def api_version(self) -> str:
-        return str(self.client.api_version)
+        """The Engine API version this connection speaks."""
+        return self._api
+
+    def negotiate(self) -> None:
+        """Ask the engine's version (GET /version) and settle the API version.
+
+        As the docker CLI does: the lower of the engine's newest version and
+        the newest the SDK knows, refused when the engine is older than the
+        SDK's minimum.
+        """
+        version = self._get("/version")
+        if not isinstance(version, Mapping) or not version.get("ApiVersion"):
+            raise EngineError(self.endpoint, "GET /version gave no ApiVersion")
+        server = str(version["ApiVersion"])
+
+        if docker.utils.version_lt(server, MINIMUM_API):
+            raise EngineError(
+                self.endpoint,
+                f"the engine speaks Engine API {server}, older than {MINIMUM_API}",
+                f"upgrade the engine; dockscap reads Engine API {MINIMUM_API} or newer",
+            )
+        self._version = version
+        self._api = (
+            NEWEST_API if docker.utils.version_lt(NEWEST_API, server) else server
+        )
 
     def host(self) -> EngineHost:
         """The engine's host, from GET /info and GET /version (and this machine)."""
-        with self._errors():
-            info: Mapping[str, Any] = self.client.info()
-            version: Mapping[str, Any] = self.client.version()
+        info = self._get(f"/v{self._api}/info")
+        info = info if isinstance(info, Mapping) else {}
+        version = self._version
 
         name = _text(info.get("Name")) or _url_host(self.endpoint) or "unknown"
         addresses, macs, fqdn = self._addresses(name)
@@ -157,10 +187,12 @@ class Engine:
         ones: ContainerFilter.engine_filters).
         """
         started = time.monotonic()
-        with self._errors():
-            listing: Sequence[Mapping[str, Any]] = self.client.containers(
-                all=True, size=False, filters=dict(filters) if filters else None
-            )
+        query = {"all": "1"}
+        if filters:
+            query["filters"] = json.dumps(dict(filters))
+        listing = self._get(f"/v{self._api}/containers/json", query)
+        if not isinstance(listing, list):
+            raise EngineError(self.endpoint, "the container list is not a JSON list")
 
         listed = [
             ListedContainer(str(entry["Id"]), _listed_name(entry))
@@ -225,9 +257,8 @@ class Engine:
     def _inspect(
         self, item: ListedContainer, read: Callable[[Mapping[str, Any]], T]
     ) -> T | None:
-        path = f"/v{self.api_version}/containers/{quote(item.id, safe='')}/json"
-        with self._errors():
-            document = self._inspector.get(path)
+        path = f"/v{self._api}/containers/{quote(item.id, safe='')}/json"
+        document = self._get(path, missing_ok=True)
         if document is None:
             log.debug("%s: %s vanished before inspection", self.endpoint, item.id[:12])
             return None
@@ -235,8 +266,19 @@ class Engine:
             raise EngineError(self.endpoint, f"GET {path} did not answer a JSON object")
         return read(document)
 
-    def _errors(self) -> _Translate:
-        return _Translate(self.endpoint)
+    def _get(
+        self,
+        path: str,
+        query: Mapping[str, str] | None = None,
+        missing_ok: bool = False,
+    ) -> Any:
+        """GET PATH; None for 404 when MISSING_OK; any failure is an EngineError."""
+        with _Translate(self.endpoint, self._ssh_error):
+            return self._transport.get(path, query, missing_ok)
+
+    def _ssh_error(self) -> str | None:
+        adapter = self.client.get_adapter(self.client.base_url)
+        return adapter.ssh_error() if isinstance(adapter, SshAdapter) else None
 
 
 def connect(
@@ -258,20 +300,38 @@ def connect(
 
     started = time.monotonic()
     with _Translate(endpoint):
-        client = docker.APIClient(
-            **settings,
-            version="auto",
-            timeout=timeout,
-            max_pool_size=max(1, workers),
-            use_ssh_client=True,
-        )
+        client = _client(endpoint, settings, timeout, max(1, workers))
+        engine = Engine(client, endpoint, workers, timeout)
+    try:
+        engine.negotiate()
+    except BaseException:
+        engine.close()
+        raise
     log.debug(
         "%s: connected, Engine API %s, in %.3f s",
         endpoint,
-        client.api_version,
+        engine.api_version,
         time.monotonic() - started,
     )
-    return Engine(client, endpoint, workers, timeout)
+    return engine
+
+
+def _client(
+    endpoint: str, settings: dict[str, Any], timeout: float, pool_size: int
+) -> docker.APIClient:
+    """The SDK client, made without a request: the version is settled afterwards."""
+    if urlsplit(endpoint).scheme != "ssh":
+        return docker.APIClient(
+            **settings, version=MINIMUM_API, timeout=timeout, max_pool_size=pool_size
+        )
+
+    # The SDK's ssh transport would import paramiko; ours runs ssh as the CLI
+    # does, mounted where the SDK mounts its unix socket transport.
+    client = docker.APIClient(
+        base_url="unix:///ssh", version=MINIMUM_API, timeout=timeout
+    )
+    client.mount("http+docker://", SshAdapter(endpoint, timeout, pool_size))
+    return client
 
 
 def container_from_inspect(
@@ -303,7 +363,7 @@ def container_from_inspect(
     )
 
 
-class _Inspector:
+class _Transport:
     """GETs over the SDK's own connection pool, without `requests`' per-call work.
 
     Only when the engine is reached through an HTTP proxy (tcp:// with
@@ -330,17 +390,18 @@ class _Inspector:
             request, settings["verify"], None, settings["cert"]
         )
 
-    def get(self, path: str) -> Any:
-        """The JSON answer to GET PATH, or None when the engine answers 404."""
+    def get(self, path: str, query: Mapping[str, str] | None, missing_ok: bool) -> Any:
+        """The JSON answer to GET PATH?QUERY; None for a 404 when MISSING_OK."""
+        target = self._base + path + (f"?{urlencode(query)}" if query else "")
         if self._pool is None:
             answer = self._client.get(
-                self._client.base_url + path, timeout=self._timeout.read_timeout
+                self._client.base_url + target, timeout=self._timeout.read_timeout
             )
             status, body = answer.status_code, answer.content
         else:
             response = self._pool.urlopen(
                 "GET",
-                self._base + path,
+                target,
                 headers=self._headers,
                 retries=False,
                 redirect=False,
@@ -349,7 +410,7 @@ class _Inspector:
             )
             status, body = response.status, response.data
 
-        if status == 404:
+        if status == 404 and missing_ok:
             return None
         if status != 200:
             raise _StatusError(path, status, _explanation(body))
@@ -367,8 +428,11 @@ class _StatusError(Exception):
 class _Translate:
     """Turns whatever the SDK, requests, urllib3 or the OS raised into EngineError."""
 
-    def __init__(self, endpoint: str) -> None:
+    def __init__(
+        self, endpoint: str, ssh_error: Callable[[], str | None] | None = None
+    ) -> None:
         self.endpoint = endpoint
+        self.ssh_error = ssh_error
 
     def __enter__(self) -> None:
         return None
@@ -379,10 +443,13 @@ class _Translate:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if error is None or isinstance(error, EngineError):
+        if not isinstance(error, Exception) or isinstance(error, EngineError):
             return
-        if not isinstance(error, Exception) or isinstance(error, KeyboardInterrupt):
-            return
+        said = self.ssh_error() if self.ssh_error else None
+        if said:
+            raise EngineError(
+                self.endpoint, f"the ssh connection failed: {said}", HINT_SSH
+            ) from error
         problem, hint = describe(error, self.endpoint)
         raise EngineError(self.endpoint, problem, hint) from error
 
@@ -402,11 +469,6 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
             return f"the TLS settings cannot be used: {cause}", HINT_TLS
         if isinstance(cause, (ssl.SSLError, urllib3.exceptions.SSLError)):
             return f"TLS failed: {_reason(cause)}", HINT_TLS
-        if isinstance(cause, docker.errors.APIError):
-            return (
-                f"the engine answered {cause.status_code}: {cause.explanation}",
-                None,
-            )
         if isinstance(cause, _StatusError):
             return str(cause), None
 

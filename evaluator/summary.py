@@ -29,7 +29,6 @@ def print_summary(scan: EngineScan, console: Console) -> None:
     """Print SCAN: the rule and engine, the counts, every failing, erroring and
     vanished container, and the rule's result for the host."""
     console.print(_heading(scan))
-    console.print(_engine_line(scan))
     console.print(_counts_line(scan))
     if scan.filters:
         console.print(
@@ -92,24 +91,21 @@ def _visible_char(char: str) -> str:
 def _heading(scan: EngineScan) -> Text:
     ids = scan.rule.ids(scan.release.name)
     category = CATEGORIES.get(scan.rule.severity, scan.rule.severity)
-    heading = Text(scan.rule.stig_id, "bold")
-    heading.append(f"  {scan.rule.title}")
-    heading.append(
-        f"\nSTIG {scan.release.name}, rule {ids.rule}, {ids.group}, {category}",
-        "dim",
-    )
-    return heading
-
-
-def _engine_line(scan: EngineScan) -> Text:
     host = scan.engine
-    parts = [f"host {visible(host.name)}"]
+    facts = [visible(host.name)]
+    facts += [visible(fact) for fact in (host.operating_system,) if fact]
     if host.engine_version:
         api = f" (API {host.api_version})" if host.api_version else ""
-        parts.append(f"engine {visible(host.engine_version)}{api}")
-    if host.operating_system:
-        parts.append(visible(host.operating_system))
-    return Text(f"Engine {visible(host.endpoint)}: " + ", ".join(parts))
+        facts.append(f"engine {visible(host.engine_version)}{api}")
+
+    heading = Text(scan.rule.stig_id, "bold")
+    heading.append(
+        f": STIG {scan.release.name} rule {ids.rule} ({ids.group}, {category})\n"
+    )
+    heading.append(f"{scan.rule.title}\n", "dim")
+    heading.append(f"Engine: {visible(host.endpoint)}\n")
+    heading.append(f"Host: {', '.join(facts)}")
+    return heading
 
 
 def _counts_line(scan: EngineScan) -> Text:
