@@ -1,6 +1,6 @@
 """Which containers a scan covers: `--label`, `--name` and their exclude forms.
 
-The rules, stated once (docs/json-output.md and the README repeat them):
+The rules, stated once (docs/cli.md repeats them for users):
 
 - `--label KEY` or `--label KEY=VALUE`: a container must carry every label
   named (AND), as `docker ps --filter label=...` does.

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from checklist_support import assert_valid_ckl
 from click.testing import CliRunner
+from dockscap.evaluator.arf import render_arf
 from dockscap.evaluator.ckl import render_ckl
 from dockscap.evaluator.cklb import render_cklb
 from dockscap.evaluator.json_output import render_json
@@ -382,6 +383,9 @@ def test_xccdf_records_a_waiver_as_an_override_that_keeps_the_result(
 
     data = render_xccdf_results(waived)
     assert_valid(data, source="the XCCDF results")
+    arf = render_arf([waived])
+    assert_valid(arf, source="the ARF")
+    assert len(etree.fromstring(arf).findall(f".//{{{XCCDF_12}}}override")) == 1
     results = tmp_path / "xccdf.xml"
     results.write_bytes(data)
     parsed = stig_manager_reads("xccdf", results)
