@@ -31,6 +31,7 @@ __all__ = [
     "OVAL_CHECK_SYSTEM",
     "ContentNames",
     "GeneratedContent",
+    "GeneratedFile",
     "content_names",
     "datastream_tree",
     "render",
@@ -49,6 +50,13 @@ TEMPLATES = {
 
 
 @dataclass(frozen=True)
+class GeneratedFile:
+    name: str
+    data: bytes
+    description: str
+
+
+@dataclass(frozen=True)
 class GeneratedContent:
     """The bytes of every file `dockscap generate` writes for one release."""
 
@@ -60,15 +68,32 @@ class GeneratedContent:
     datastream: bytes
     disa_xccdf11: bytes
 
-    def files(self) -> list[tuple[str, bytes]]:
-        """(file name, bytes) of each file, the data stream first."""
+    def files(self) -> list[GeneratedFile]:
+        """Each file with its name and what it is, the data stream first."""
+        names = self.names
         return [
-            (self.names.datastream, self.datastream),
-            (self.names.xccdf, self.xccdf),
-            (self.names.oval, self.oval),
-            (self.names.cpe_dictionary, self.cpe_dictionary),
-            (self.names.cpe_oval, self.cpe_oval),
-            (self.names.disa_xccdf11, self.disa_xccdf11),
+            GeneratedFile(
+                names.datastream,
+                self.datastream,
+                "SCAP 1.3 source data stream (all four components)",
+            ),
+            GeneratedFile(names.xccdf, self.xccdf, "XCCDF 1.2 benchmark"),
+            GeneratedFile(
+                names.oval, self.oval, "OVAL 5.11.2 definitions of the check"
+            ),
+            GeneratedFile(
+                names.cpe_dictionary,
+                self.cpe_dictionary,
+                "CPE 2.3 dictionary: Docker Engine installed",
+            ),
+            GeneratedFile(
+                names.cpe_oval, self.cpe_oval, "OVAL definitions of the CPE platform"
+            ),
+            GeneratedFile(
+                names.disa_xccdf11,
+                self.disa_xccdf11,
+                "DISA-style XCCDF 1.1 benchmark (STIG Viewer)",
+            ),
         ]
 
 

@@ -6,23 +6,19 @@ import logging
 from pathlib import Path
 
 import click
-from dockscap.generator.build import data_root_path, render, render_tailoring
+from dockscap.generator.build import (
+    GeneratedFile,
+    data_root_path,
+    render,
+    render_tailoring,
+)
 from dockscap.generator.content import load_benchmark
+from dockscap.schemas import assert_valid
 from rich.console import Console
 
 from dockscap.output import write_atomically
 
 log = logging.getLogger(__name__)
-
-# What each file is, in the order `GeneratedContent.files()` lists them.
-DESCRIPTIONS = (
-    "SCAP 1.3 source data stream (all four components)",
-    "XCCDF 1.2 benchmark",
-    "OVAL 5.11.2 definitions of the check",
-    "CPE 2.3 dictionary: Docker Engine installed",
-    "OVAL definitions of the CPE platform",
-    "DISA-style XCCDF 1.1 benchmark (STIG Viewer)",
-)
 
 
 @click.command()
@@ -66,28 +62,28 @@ def generate(
     chosen = benchmark.release(release)
     content = render(benchmark, chosen)
 
-    written = [
-        (name, data, description)
-        for (name, data), description in zip(content.files(), DESCRIPTIONS, strict=True)
-    ]
+    files = content.files()
     if data_root is not None:
-        tailoring = render_tailoring(benchmark, chosen, data_root)
-        description = _tailored(data_root_path(data_root))
-        written.append((content.names.tailoring, tailoring, description))
-    write_atomically((out_dir / name, data) for name, data, _ in written)
+        files.append(
+            GeneratedFile(
+                content.names.tailoring,
+                render_tailoring(benchmark, chosen, data_root),
+                "XCCDF 1.2 tailoring: profiles *_tailored with data root "
+                + data_root_path(data_root),
+            )
+        )
+    for file in files:
+        assert_valid(file.data, source=str(out_dir / file.name))
+    write_atomically((out_dir / file.name, file.data) for file in files)
 
-    log.debug("wrote %d files for %s to %s", len(written), chosen.name, out_dir)
-    _report(written, f"STIG {chosen.name} ({chosen.release_info})", out_dir)
+    log.debug("wrote %d files for %s to %s", len(files), chosen.name, out_dir)
+    _report(files, f"STIG {chosen.name} ({chosen.release_info})", out_dir)
 
 
-def _tailored(data_root: str) -> str:
-    return f"XCCDF 1.2 tailoring: profiles *_tailored with data root {data_root}"
-
-
-def _report(written: list[tuple[str, bytes, str]], title: str, out_dir: Path) -> None:
+def _report(files: list[GeneratedFile], title: str, out_dir: Path) -> None:
     """One line per file, paths whole so that they can be copied."""
     console = Console(soft_wrap=True, highlight=False)
-    console.print(f"{title}: wrote {len(written)} files", markup=False)
-    for name, _, description in written:
-        console.print(f"  {out_dir / name}  ", end="", markup=False)
-        console.print(description, style="dim", markup=False)
+    console.print(f"{title}: wrote {len(files)} files", markup=False)
+    for file in files:
+        console.print(f"  {out_dir / file.name}  ", end="", markup=False)
+        console.print(file.description, style="dim", markup=False)

@@ -213,6 +213,29 @@ def test_broken_content_names_file_and_line_and_writes_nothing(
     assert not out.exists()
 
 
+def test_content_that_renders_invalid_xml_is_refused_before_writing(
+    tmp_path: Path,
+) -> None:
+    """The loader accepts any number as a weight; XCCDF's schema does not."""
+    content = tmp_path / "content"
+    (content / "rules").mkdir(parents=True)
+    (content / "benchmark.yml").write_bytes(
+        (DEFAULT_CONTENT / "benchmark.yml").read_bytes()
+    )
+    rule = (DEFAULT_CONTENT / "rules" / "DKER-EE-002030.yml").read_text()
+    (content / "rules" / "DKER-EE-002030.yml").write_text(
+        rule.replace("weight: 10.0", "weight: -1.0")
+    )
+    out = tmp_path / "out"
+
+    code, _, stderr = generate("--content", str(content), "--out", str(out))
+
+    assert code == 1
+    assert "-ds.xml is not a valid SCAP 1.3 source data stream" in stderr
+    assert "weight='-1.0'" in stderr
+    assert not out.exists()
+
+
 # --- identifiers, per release -------------------------------------------------
 
 
@@ -342,7 +365,8 @@ def canonical(element: etree._Element) -> bytes:
     """Exclusive C14N without the indentation, which differs by nesting depth."""
     parser = etree.XMLParser(remove_blank_text=True)
     bare = etree.fromstring(etree.tostring(element), parser)
-    return etree.tostring(bare, method="c14n", exclusive=True)
+    data: bytes = etree.tostring(bare, method="c14n", exclusive=True)
+    return data
 
 
 # --- validity -----------------------------------------------------------------
@@ -454,8 +478,8 @@ def test_render_matches_the_written_files(generated: dict[str, Path]) -> None:
     benchmark = load_benchmark()
     content = render(benchmark, benchmark.release("V1R1"))
 
-    for name, data in content.files():
-        assert (generated["V1R1"] / name).read_bytes() == data
+    for file in content.files():
+        assert (generated["V1R1"] / file.name).read_bytes() == file.data
 
 
 # --- the pattern the OVAL check uses ---------------------------------------
