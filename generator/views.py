@@ -20,6 +20,7 @@ from dockscap.generator.checks import (
 )
 from dockscap.generator.model import Benchmark, Release, Rule, RuleIds
 from dockscap.generator.names import ContentNames
+from dockscap.generator.xccdf11 import GROUP_DESCRIPTION
 
 from dockscap import __version__
 from dockscap.errors import ContentError
@@ -30,9 +31,6 @@ OVAL_VERSION = "5.11.2"
 
 # NIST SP 800-53 Rev. 4, the revision DISA's CCI list maps CCI-000381 to.
 NIST_800_53_HREF = "https://doi.org/10.6028/NIST.SP.800-53r4"
-
-# DISA leaves this placeholder as every Group's description.
-GROUP_DESCRIPTION = "<GroupDescription></GroupDescription>"
 
 
 @dataclass(frozen=True)
