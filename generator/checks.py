@@ -15,7 +15,7 @@ from dockscap.generator.model import Benchmark, Rule
 from dockscap.errors import ContentError
 from dockscap.namespaces import OVAL_DEFINITIONS
 
-# XCCDF 1.2 check system of OVAL (NISTIR 7275r4, 6.4.4.4; SP 800-126r3, 4.5).
+# The XCCDF 1.2 check system URI of OVAL, the namespace of its definitions.
 OVAL_CHECK_SYSTEM = OVAL_DEFINITIONS
 
 # dockscap's own check system: list every container, inspect each, compare its

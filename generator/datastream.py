@@ -1,4 +1,4 @@
-"""Assemble a SCAP 1.3 source data stream (NIST SP 800-126r3, 3.1) with lxml.
+"""Assemble a SCAP 1.3 source data stream (NIST SP 800-126r3) with lxml.
 
 The components are whole documents, so they are appended as parsed trees
 rather than pasted into a template.
@@ -14,8 +14,8 @@ from lxml import etree
 
 from dockscap.namespaces import NSMAP, qname
 
-# Ids of the data stream's own parts are scap_<namespace>_<type>_<name> (SP
-# 800-126r3, 3.1.3); the namespace is dockscap's, since dockscap assembles it.
+# Ids of the data stream's own parts are scap_<namespace>_<type>_<name> (SCAP
+# 1.3, SP 800-126r3); the namespace is dockscap's, since dockscap assembles it.
 DATASTREAM_NAMESPACE = "dockscap"
 
 
