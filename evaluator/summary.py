@@ -28,7 +28,7 @@ CATEGORIES = {"high": "CAT I", "medium": "CAT II", "low": "CAT III"}
 def print_summary(scan: EngineScan, console: Console) -> None:
     """Print SCAN: the rule and engine, the counts, every failing, erroring and
     vanished container, and the rule's result for the host."""
-    console.print(_heading(scan))
+    console.print(_heading(scan), soft_wrap=True)  # URLs and titles stay whole
     console.print(_counts_line(scan))
     if scan.filters:
         console.print(

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import require_tool
 from dockscap.evaluator import command
 from dockscap.evaluator.engine import ListedContainer, connect
 from dockscap.evaluator.results import Verdict
@@ -23,6 +29,7 @@ from evaluate_support import (
 )
 from lxml import etree
 from private_engine import PrivateEngine
+from recording_proxy import recording_proxy
 
 from dockscap.cli import main
 from dockscap.namespaces import qname
@@ -220,3 +227,111 @@ def test_an_unknown_release_is_refused_before_the_engine_is_asked(
 
     assert run.exit_code == 1
     assert "unknown STIG release 'V9R9'" in run.stderr
+
+
+def test_the_engine_sees_only_get_requests(
+    engine: PrivateEngine, tmp_path: Path
+) -> None:
+    ids = make_containers(engine, MIXED[3:6])  # paused, running and exited
+
+    with recording_proxy(tmp_path / "proxy.sock", engine.socket) as proxy:
+        run = evaluate("--host", proxy.url, "--results", str(tmp_path / "r.xml"))
+
+    assert run.exit_code == 2, run.output
+    assert {method for method, _ in proxy.requests} == {"GET"}
+    paths = [path for _, path in proxy.requests]
+    assert "/version" in paths
+    assert [path for path in paths if path.endswith("/info")]
+    (listing,) = [path for path in paths if "/containers/json" in path]
+    assert "all=1" in listing
+    assert "size" not in listing
+    inspect = re.compile(r"^/v[0-9.]+/containers/([0-9a-f]{64})/json$")
+    inspected = [match[1] for path in paths if (match := inspect.match(path))]
+    assert sorted(inspected) == sorted(ids.values())
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def ssh_engine(
+    engine: PrivateEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """ssh://root@127.0.0.1:PORT, a real sshd whose sessions dial the private engine.
+
+    The sshd forces `docker system dial-stdio` onto the private engine's socket.
+    The user's ssh configuration is left alone: an `ssh` early on PATH runs the
+    real client with a configuration of its own (key, no host key prompt).
+    """
+    sshd = require_tool("sshd", "openssh-server")
+    ssh = require_tool("ssh", "openssh-client")
+    keygen = require_tool("ssh-keygen", "openssh-client")
+    docker_cli = require_tool("docker", "docker.io")
+    for key in ("host", "client"):
+        subprocess.run(
+            [keygen, "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / key)],
+            check=True,
+        )
+    shutil.copy(tmp_path / "client.pub", tmp_path / "authorized_keys")
+    port = _free_port()
+    (tmp_path / "sshd_config").write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {tmp_path}/host\n"
+        f"AuthorizedKeysFile {tmp_path}/authorized_keys\nStrictModes no\n"
+        "PasswordAuthentication no\nUsePAM no\n"
+        f"PidFile {tmp_path}/sshd.pid\n"
+        f"ForceCommand {docker_cli} -H {engine.url} system dial-stdio\n"
+    )
+    (tmp_path / "ssh_config").write_text(
+        f"Host *\n  IdentityFile {tmp_path}/client\n  StrictHostKeyChecking no\n"
+        "  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n  BatchMode yes\n"
+    )
+    wrapper = tmp_path / "bin" / "ssh"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\nexec {ssh} -F {tmp_path}/ssh_config "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrapper.parent}:{os.environ['PATH']}")
+
+    Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege separation folder
+    server = subprocess.Popen(
+        [sshd, "-D", "-f", str(tmp_path / "sshd_config"), "-E", str(tmp_path / "log")]
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        yield f"ssh://root@127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_an_engine_over_ssh_is_checked_like_a_local_one(
+    engine: PrivateEngine, ssh_engine: str, tmp_path: Path
+) -> None:
+    make_containers(engine, MIXED[3:6])
+
+    run = evaluate("--host", ssh_engine, "--results", str(tmp_path / "r.xml"))
+
+    assert run.exit_code == 2, run.output
+    assert f"Engine: {ssh_engine}" in run.output
+    assert sorted(section(run.output, "Writable root filesystem")) == [
+        "rw-exited",
+        "rw-running",
+    ]
+
+
+def test_an_ssh_failure_says_what_ssh_said(ssh_engine: str) -> None:
+    closed = f"ssh://root@127.0.0.1:{_free_port()}"
+
+    run = CliRunner().invoke(main, ["evaluate", "--host", closed])
+
+    assert run.exit_code == 1
+    (line,) = run.stderr.splitlines()
+    assert line.startswith(f"Error: {closed}: the ssh connection failed: ssh: connect")
+    assert "Connection refused" in line
