@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 from dockscap.evaluator.arf import render_arf
+from dockscap.evaluator.checklist_files import plan_checklists
 from dockscap.evaluator.engine import connect
 from dockscap.evaluator.filters import ContainerFilter
 from dockscap.evaluator.json_output import render_json
@@ -64,6 +65,9 @@ Examples:
   DOCKER_HOST=tcp://docker01:2376 DOCKER_TLS_VERIFY=1 \\
     dockscap evaluate --results-arf out/docker01-arf.xml \\
                       --results out/docker01-xccdf.xml
+  dockscap evaluate --ckl out/docker01.ckl --cklb out/docker01.cklb \\
+    --stig U_Docker_Enterprise_2-x_Linux-Unix_STIG_V2R2_Manual-xccdf.xml
+  dockscap evaluate --update-ckl docker01.ckl
 
 \b
 Exit codes:
@@ -168,7 +172,44 @@ Exit codes:
     metavar="PATTERN",
     help="Leave out containers whose name matches this glob (repeatable).",
 )
-# -- Checklists (CKL, CKLB) are added here -------------------------------------
+# -- Checklists (CKL, CKLB) ------------------------------------------------------
+@click.option(
+    "--ckl",
+    "ckl_file",
+    type=FILE,
+    metavar="FILE",
+    help="Write a STIG Viewer 2 checklist (CKL) of the engine's host.",
+)
+@click.option(
+    "--cklb",
+    "cklb_file",
+    type=FILE,
+    metavar="FILE",
+    help="Write a STIG Viewer 3 checklist (CKLB) of the engine's host.",
+)
+@click.option(
+    "--stig",
+    "stig_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    metavar="FILE",
+    help="DISA's benchmark (U_..._Manual-xccdf.xml): --ckl and --cklb then list "
+    "every rule of it, this one evaluated, and the release is taken from it.",
+)
+@click.option(
+    "--update-ckl",
+    "update_ckl",
+    type=click.Path(dir_okay=False, exists=True, writable=True, path_type=Path),
+    metavar="FILE",
+    help="Write this rule's status and finding details into an existing CKL, in "
+    "place, keeping everything else; its release is the one scanned for.",
+)
+@click.option(
+    "--update-cklb",
+    "update_cklb",
+    type=click.Path(dir_okay=False, exists=True, writable=True, path_type=Path),
+    metavar="FILE",
+    help="The same for an existing CKLB.",
+)
 def evaluate(
     host: str | None,
     release: str | None,
@@ -182,6 +223,11 @@ def evaluate(
     names: tuple[str, ...],
     exclude_labels: tuple[str, ...],
     exclude_names: tuple[str, ...],
+    ckl_file: Path | None,
+    cklb_file: Path | None,
+    stig_file: Path | None,
+    update_ckl: Path | None,
+    update_cklb: Path | None,
 ) -> None:
     """Check every container of a Docker engine against DKER-EE-002030.
 
@@ -192,7 +238,17 @@ def evaluate(
     official schema first, and either all are written or none.
     """
     benchmark = load_benchmark(content_dir)
-    chosen = benchmark.release(release)
+    # --stig and the checklists to update name their release: read before the scan.
+    checklists = plan_checklists(
+        benchmark,
+        release=release,
+        stig=stig_file,
+        ckl_path=ckl_file,
+        cklb_path=cklb_file,
+        update_ckl=update_ckl,
+        update_cklb=update_cklb,
+    )
+    chosen = checklists.release
     files = [
         ResultsFile(path, description, render)
         for path, description, render in (
@@ -208,6 +264,11 @@ def evaluate(
             (results_json, "JSON results", _json),
         )
         if path is not None and path != STDOUT
+    ]
+    # Checklists check themselves while rendering (evaluator/ckl.py, cklb.py).
+    files += [
+        ResultsFile(file.path, file.description, file.render, official_schema=False)
+        for file in checklists.files
     ]
     # Both are read before the engine is touched, so a mistake costs no scan.
     only = ContainerFilter.from_options(labels, names, exclude_labels, exclude_names)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from checklist_support import (
+    DISA_FILES,
     DISA_RULE_COUNTS,
     IDS,
     STIG_ID,
@@ -19,6 +21,7 @@ from checklist_support import (
     real_scan,
     verdict,
 )
+from click.testing import CliRunner
 from dockscap.evaluator.ckl import render_ckl
 from dockscap.evaluator.disa_benchmark import load_disa_benchmark
 from dockscap.evaluator.results import EngineHost, Verdict
@@ -26,6 +29,7 @@ from lxml import etree
 from private_engine import PrivateEngine
 from stig_manager import stig_manager_reads
 
+from dockscap.cli import main
 from dockscap.errors import InputError
 
 
@@ -353,3 +357,47 @@ def test_odd_strings_are_escaped_once_and_stay_well_formed(
     path = tmp_path / "odd.ckl"
     path.write_bytes(data)
     assert stig_manager_reads("ckl", path)["target"]["name"] == f"host{readable}"
+
+
+@pytest.mark.engine
+def test_evaluate_writes_both_checklists_from_disas_benchmark(
+    engine: PrivateEngine, reference: Path, tmp_path: Path
+) -> None:
+    add_containers(engine, {"rw": "writable", "ro": "read-only"})
+    stig = reference / "disa" / DISA_FILES["V2R1"]
+    out_ckl, out_cklb = tmp_path / "host.ckl", tmp_path / "host.cklb"
+
+    run = CliRunner().invoke(
+        main,
+        ["evaluate", "--host", engine.url, "--stig", str(stig)]
+        + ["--ckl", str(out_ckl), "--cklb", str(out_cklb)],
+    )
+
+    assert run.exit_code == 2, run.output
+    assert f"Wrote CKL checklist: {out_ckl}" in run.output
+    data = out_ckl.read_bytes()
+    assert_valid_ckl(reference, data)
+    vulns = ckl_vulns(data)
+    assert len(vulns) == DISA_RULE_COUNTS["V2R1"]
+    assert vulns[IDS["V2R1"][1]].findtext("STATUS") == "Open"
+    (stig_data,) = json.loads(out_cklb.read_bytes())["stigs"]
+    assert [r["status"] for r in stig_data["rules"]].count("open") == 1
+
+
+def test_evaluate_refuses_a_stig_of_another_release_before_scanning(
+    reference: Path, tmp_path: Path
+) -> None:
+    """No engine answers at this URL: the refusal comes before any connection."""
+    stig = reference / "disa" / DISA_FILES["V1R1"]
+
+    run = CliRunner().invoke(
+        main,
+        ["evaluate", "--host", f"unix://{tmp_path}/none.sock", "--release", "V2R2"]
+        + ["--stig", str(stig), "--ckl", str(tmp_path / "x.ckl")],
+    )
+
+    assert run.exit_code == 1
+    assert "Error: the STIG releases disagree: --release is V2R2; --stig" in (
+        run.output
+    )
+    assert not (tmp_path / "x.ckl").exists()

@@ -20,13 +20,15 @@ from checklist_support import (
     real_scan,
     verdict,
 )
-from dockscap.evaluator import ckl, cklb
-from dockscap.evaluator.checklist_files import plan_checklists
-from dockscap.evaluator.results import EngineHost, EngineScan, Verdict
+from click.testing import CliRunner
 from lxml import etree
 from private_engine import PrivateEngine
 
+from dockscap.cli import main
 from dockscap.errors import InputError, InvalidDocumentError
+from dockscap.evaluator import ckl, cklb
+from dockscap.evaluator.checklist_files import plan_checklists
+from dockscap.evaluator.results import EngineHost, EngineScan, Verdict
 
 # The first rule of each DISA file, which an assessor has reviewed by hand.
 OTHER_RULE = {
@@ -356,3 +358,42 @@ def test_the_plan_refuses_releases_that_disagree(
             ),
             update_cklb=existing,
         )
+
+
+@pytest.mark.engine
+def test_evaluate_updates_a_checklist_in_place_for_its_release(
+    engine: PrivateEngine, reference: Path, tmp_path: Path
+) -> None:
+    add_containers(engine, {"rw": "writable"})
+    host = real_scan(engine, "V2R1").engine.name
+    path = _write(tmp_path / "host.ckl", _user_ckl(reference, "V2R1", host))
+    before = ckl_vulns(path.read_bytes())
+
+    run = CliRunner().invoke(
+        main, ["evaluate", "--host", engine.url, "--update-ckl", str(path)]
+    )
+
+    assert run.exit_code == 2, run.output
+    assert f"Wrote updated CKL checklist: {path}" in run.output
+    after = ckl_vulns(path.read_bytes())
+    assert after[IDS["V2R1"][1]].findtext("STATUS") == "Open"
+    assert _canonical(after[OTHER_RULE["V2R1"]]) == _canonical(
+        before[OTHER_RULE["V2R1"]]
+    )
+
+
+def test_evaluate_leaves_a_checklist_of_another_release_alone(
+    reference: Path, tmp_path: Path
+) -> None:
+    data = _user_ckl(reference, "V2R1", "docker-host-1")
+    path = _write(tmp_path / "host.ckl", data)
+
+    run = CliRunner().invoke(
+        main,
+        ["evaluate", "--host", f"unix://{tmp_path}/none.sock", "--release", "V2R2"]
+        + ["--update-ckl", str(path)],
+    )
+
+    assert run.exit_code == 1
+    assert "the STIG releases disagree: --release is V2R2;" in run.output
+    assert path.read_bytes() == data
