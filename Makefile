@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RELEASE ?=
 RELEASE_OPT := $(if $(RELEASE),--release $(RELEASE),)
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint clean bench
 
 $(BIN)/dockscap: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,12 @@ run: $(BIN)/dockscap
 test: install
 	$(BIN)/pytest
 
+# The benchmark of issue 6 (README, Benchmark): make bench BENCH_ARGS='--sizes 1000'
+bench: $(BIN)/dockscap
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 lint: $(BIN)/dockscap
-	$(BIN)/ruff check dockscap generator evaluator schemas tests scripts
+	$(BIN)/ruff check dockscap generator evaluator schemas tests scripts bench
 	$(BIN)/mypy
 
 clean:
