@@ -16,15 +16,15 @@ from functools import cache
 from typing import Any
 
 import jinja2
+from lxml import etree
+
+from dockscap.errors import InputError
 from dockscap.generator import datastream
 from dockscap.generator.checks import ENGINE_API_CHECK_SYSTEM, OVAL_CHECK_SYSTEM
 from dockscap.generator.model import Benchmark, Release
 from dockscap.generator.names import ContentNames, content_names
 from dockscap.generator.views import tailoring_context, template_context
 from dockscap.generator.xccdf11 import render_disa_benchmark
-from lxml import etree
-
-from dockscap.errors import InputError
 
 __all__ = [
     "ENGINE_API_CHECK_SYSTEM",

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from dockscap.generator.model import Benchmark, Rule
-
 from dockscap.errors import ContentError
+from dockscap.generator.model import Benchmark, Rule
 from dockscap.namespaces import OVAL_DEFINITIONS
 
 # The XCCDF 1.2 check system URI of OVAL, the namespace of its definitions.

@@ -6,6 +6,8 @@ import logging
 from pathlib import Path
 
 import click
+from rich.console import Console
+
 from dockscap.generator.build import (
     GeneratedFile,
     data_root_path,
@@ -13,10 +15,8 @@ from dockscap.generator.build import (
     render_tailoring,
 )
 from dockscap.generator.content import load_benchmark
-from dockscap.schemas import assert_valid
-from rich.console import Console
-
 from dockscap.output import write_atomically
+from dockscap.schemas import assert_valid
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 
-from dockscap.generator.names import ContentNames
 from lxml import etree
 
+from dockscap.generator.names import ContentNames
 from dockscap.namespaces import NSMAP, qname
 
 # Ids of the data stream's own parts are scap_<namespace>_<type>_<name> (SCAP

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from dockscap import __version__
+from dockscap.errors import ContentError
 from dockscap.generator.checks import (
     ENGINE_API_CHECK_SYSTEM,
     OVAL_CHECK_SYSTEM,
@@ -21,9 +23,6 @@ from dockscap.generator.checks import (
 from dockscap.generator.model import Benchmark, Release, Rule, RuleIds
 from dockscap.generator.names import ContentNames
 from dockscap.generator.xccdf11 import GROUP_DESCRIPTION
-
-from dockscap import __version__
-from dockscap.errors import ContentError
 from dockscap.namespaces import NSMAP
 
 GENERATOR_NAME = "dockscap"

@@ -18,6 +18,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import require
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
+
+from dockscap.cli import main
 from dockscap.generator.build import (
     ENGINE_API_CHECK_SYSTEM,
     datastream_tree,
@@ -26,11 +31,6 @@ from dockscap.generator.build import (
 )
 from dockscap.generator.checks import host_config_pattern
 from dockscap.generator.content import DEFAULT_CONTENT, load_benchmark
-from hypothesis import given
-from hypothesis import strategies as st
-from lxml import etree
-
-from dockscap.cli import main
 
 XCCDF = "http://checklists.nist.gov/xccdf/1.2"
 OVAL_DEF = "http://oval.mitre.org/XMLSchema/oval-definitions-5"

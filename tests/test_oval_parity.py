@@ -27,12 +27,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import require, require_tool
-from dockscap.generator.checks import oval_checks
-from dockscap.generator.content import load_benchmark
 from lxml import etree
 from private_engine import IMAGE, PrivateEngine
 
 from dockscap.cli import main
+from dockscap.generator.checks import oval_checks
+from dockscap.generator.content import load_benchmark
 
 RELEASE = "V2R2"
 NAME = f"dockscap-docker-{RELEASE}"
