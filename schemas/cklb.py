@@ -15,10 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dockscap.schemas.problems import Problem
-
 from dockscap.errors import InvalidDocumentError
 from dockscap.safexml import parse_json_bytes
+from dockscap.schemas.problems import Problem
 
 CKLB_KIND = "STIG Viewer 3 checklist (CKLB, structural check)"
 

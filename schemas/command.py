@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from dockscap.schemas.catalog import CKL_SCHEMA_ENV, SCHEMAS_ENV
-from dockscap.schemas.validation import validate_file
 
 from dockscap.errors import DockscapError
+from dockscap.schemas.catalog import CKL_SCHEMA_ENV, SCHEMAS_ENV
+from dockscap.schemas.validation import validate_file
 
 
 @click.command()

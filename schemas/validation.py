@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import time
 import warnings
 from dataclasses import dataclass
@@ -17,6 +16,12 @@ from pathlib import Path
 from typing import TypeAlias
 
 import xmlschema
+from lxml import etree
+from xmlschema.exceptions import XMLSchemaWarning
+
+from dockscap import namespaces
+from dockscap.errors import InvalidDocumentError, SchemaError
+from dockscap.safexml import parse_json_bytes, parse_xml_bytes, read_limited
 from dockscap.schemas.catalog import (
     INSTALL_HINT,
     Catalog,
@@ -26,6 +31,7 @@ from dockscap.schemas.catalog import (
     schema_dir,
 )
 from dockscap.schemas.cklb import CKLB_KIND, validate_cklb
+from dockscap.schemas.identities import follow_xsd_identity_rules
 from dockscap.schemas.kinds import (
     CKL,
     DEFAULT_OVAL_VERSION,
@@ -37,14 +43,6 @@ from dockscap.schemas.kinds import (
     schema_set_for,
 )
 from dockscap.schemas.problems import Problem
-from lxml import etree
-from xmlschema.exceptions import XMLSchemaWarning
-from xmlschema.validators import XsdComplexType, XsdElement, XsdKeyref, XsdUnique
-from xmlschema.validators.identities import XsdIdentity
-
-from dockscap import namespaces
-from dockscap.errors import InvalidDocumentError, SchemaError
-from dockscap.safexml import parse_json_bytes, parse_xml_bytes, read_limited
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +50,6 @@ Document: TypeAlias = bytes | etree._ElementTree | etree._Element
 
 # How many problems an InvalidDocumentError spells out.
 _SHOWN_PROBLEMS = 5
-
-# The XSD meta-schema's own identity constraints, which never apply to documents.
-_XSD_PREFIX = "{http://www.w3.org/2001/XMLSchema}"
-
-# An identity constraint field that names one unprefixed attribute: "@id".
-_PLAIN_ATTRIBUTE = re.compile(r"[A-Za-z_][\w.-]*")
 
 
 @dataclass(frozen=True)
@@ -229,7 +221,7 @@ def _compiled(
                 f"{INSTALL_HINT}"
             ) from error
 
-    _fix_identity_selection(schema)
+    follow_xsd_identity_rules(schema)
     log.debug(
         "loaded the %s schemas%s from %s in %.1f s",
         schemas.name,
@@ -284,68 +276,6 @@ class _Locator:
         if version not in OVAL_VERSIONS or not rest:
             return path
         return self._oval_dir.joinpath(self._oval_version, *rest)
-
-
-def _fix_identity_selection(schema: xmlschema.XMLSchema10) -> None:
-    """Give each key, keyref and unique constraint the candidates XSD 1.0 gives it.
-
-    xmlschema works out ahead of validation which element declarations a
-    constraint's selector can reach, by walking the content models; at
-    validation time the selector is evaluated on the document, but only among
-    those candidates. Two gaps in that walk make it wrong for OVAL:
-
-    - it stops at the head of a substitution group, and OVAL's tests, objects
-      and states are all members of such groups declared in the platform
-      schemas: every test would be missing from `oval-def:testKey` (and every
-      `test_ref` reported dangling), and the `object_ref`s inside the tests
-      would never be checked;
-    - it keeps declarations that lack one of a keyref's fields, and xmlschema
-      then checks their incomplete value tuples, where XSD 1.0 (3.11.4) skips
-      them: OVAL results' `.//*` keyrefs on (definition_ref, version,
-      variable_instance) report every element that has only a version.
-
-    So the candidates become the substitution group members of what the walk
-    found, every declaration for a selector with `//`, and for keyref and
-    unique only the declarations that can carry every field.
-    """
-    declarations = [
-        component
-        for component in schema.maps.iter_components()
-        if isinstance(component, XsdElement)
-    ]
-    for identity in schema.maps.identities.values():
-        if identity.selector is None or identity.name.startswith(_XSD_PREFIX):
-            continue
-
-        found = list(identity.elements)
-        candidates = set(found)
-        candidates.update(m for d in found for m in d.iter_substitutes())
-        if "//" in identity.selector.path:
-            candidates.update(declarations)
-        if isinstance(identity, XsdKeyref | XsdUnique):
-            candidates = {d for d in candidates if _carries_fields(d, identity)}
-
-        for declaration in set(found) - candidates:
-            declaration.selected_by.discard(identity)
-            del identity.elements[declaration]
-        for declaration in candidates:
-            declaration.selected_by.add(identity)
-
-
-def _carries_fields(declaration: XsdElement, identity: XsdIdentity) -> bool:
-    """False when the declaration's type cannot have one of the fields' attributes.
-
-    Fields other than a plain `@name` are not judged: the declaration stays.
-    """
-    names = [field.path[1:] for field in identity.fields]
-    if not all(_PLAIN_ATTRIBUTE.fullmatch(name) for name in names):
-        return True
-    xsd_type = declaration.type
-    if not isinstance(xsd_type, XsdComplexType):
-        return False
-    attributes = xsd_type.attributes
-    # A wildcard (stored under None) may admit any attribute.
-    return None in attributes or all(name in attributes for name in names)
 
 
 def _require_files(paths: list[Path], directory: Path) -> None:

@@ -19,6 +19,18 @@ from typing import Any
 import pytest
 import schema_samples as samples
 from conftest import require
+from lxml import etree
+
+from dockscap.errors import InputError, InvalidDocumentError, SchemaError
+from dockscap.namespaces import (
+    AI,
+    DS,
+    OVAL_DEFINITIONS,
+    OVAL_INDEPENDENT,
+    XCCDF_11,
+    XCCDF_12,
+    XSI,
+)
 from dockscap.schemas import (
     Problem,
     assert_valid,
@@ -32,17 +44,6 @@ from dockscap.schemas import (
     validation,
 )
 from dockscap.schemas import catalog as catalog_module
-from lxml import etree
-
-from dockscap.errors import InputError, InvalidDocumentError, SchemaError
-from dockscap.namespaces import (
-    AI,
-    DS,
-    OVAL_DEFINITIONS,
-    OVAL_INDEPENDENT,
-    XCCDF_11,
-    XCCDF_12,
-)
 
 OPENSCAP_SCHEMAS = Path("/usr/share/openscap/schemas")
 X = f"{{{XCCDF_12}}}"
@@ -415,6 +416,64 @@ def test_invalid_documents_are_reported_where_they_break(
 
     command, part = oracle if isinstance(oracle[0], tuple) else (oracle, build)
     assert not oscap_accepts(oscap, command, samples.serialize(part()), tmp_path)
+
+
+def _oval_with_variable_path(var_ref: str) -> etree._Element:
+    """The sample OVAL plus a unix file_object of a directory named by an
+    external variable, its file name nilled, as dockscap's own check reads
+    <data-root>/containers."""
+    unix = "{http://oval.mitre.org/XMLSchema/oval-definitions-5#unix}"
+    oval = samples.oval_definitions()
+    file_object = etree.SubElement(
+        oval.find(f"{OVAL}objects"),
+        f"{unix}file_object",
+        id="oval:org.example.dockscap:obj:2",
+        version="1",
+    )
+    etree.SubElement(file_object, f"{unix}path", var_ref=var_ref)
+    etree.SubElement(file_object, f"{unix}filename", {f"{{{XSI}}}nil": "true"})
+    etree.SubElement(
+        etree.SubElement(oval, f"{OVAL}variables"),
+        f"{OVAL}external_variable",
+        id="oval:org.example.dockscap:var:1",
+        version="1",
+        datatype="string",
+        comment="Docker data root",
+    )
+    return oval
+
+
+def test_a_nilled_entity_is_no_dangling_reference(
+    schemas: Path, oscap: str, tmp_path: Path
+) -> None:
+    # XSD 1.0 leaves elements without every keyref field out of the check;
+    # xmlschema alone reports <ind:filename xsi:nil="true"/> as a var_ref to
+    # nothing.
+    data = samples.serialize(
+        _oval_with_variable_path("oval:org.example.dockscap:var:1")
+    )
+
+    assert validate(data, schema_dir=schemas) == []
+    assert oscap_accepts(oscap, OSCAP_OVAL, data, tmp_path)
+
+
+def test_a_variable_reference_inside_a_platform_object_is_checked(
+    schemas: Path, oscap: str, tmp_path: Path
+) -> None:
+    data = samples.serialize(
+        _oval_with_variable_path("oval:org.example.dockscap:var:9")
+    )
+
+    problems = validate(data, schema_dir=schemas)
+
+    assert [(p.path, p.message) for p in problems] == [
+        (
+            "/oval_definitions",
+            "value ('oval:org.example.dockscap:var:9',) not found for "
+            "XsdKey(name='oval-def:variableKey')",
+        )
+    ]
+    assert not oscap_accepts(oscap, OSCAP_OVAL, data, tmp_path)
 
 
 def test_arf_reports_are_validated_although_the_arf_schema_is_lax(
