@@ -21,12 +21,12 @@ import ipaddress
 import re
 from collections.abc import Sequence
 
+from lxml import etree
+
 from dockscap.evaluator.evidence import xml_safe
 from dockscap.evaluator.results import EngineHost, EngineScan
 from dockscap.evaluator.xccdf_results import BenchmarkReference, testresult
 from dockscap.generator.build import datastream_tree, xccdf_benchmark_tree
-from lxml import etree
-
 from dockscap.namespaces import AI, ARF, ARF_VOCABULARY, CORE, qname
 
 # Asset Identification 1.1 hostname-type and mac-address-type patterns.

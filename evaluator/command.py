@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from rich.console import Console
+
 from dockscap.evaluator.arf import render_arf
 from dockscap.evaluator.checklist_files import plan_checklists
 from dockscap.evaluator.engine import connect
@@ -26,10 +28,8 @@ from dockscap.evaluator.summary import print_summary
 from dockscap.evaluator.waivers import apply_waivers, load_waivers
 from dockscap.evaluator.xccdf_results import render_xccdf_results
 from dockscap.generator.content import load_benchmark
-from dockscap.schemas import assert_valid
-from rich.console import Console
-
 from dockscap.output import write_atomically
+from dockscap.schemas import assert_valid
 
 log = logging.getLogger(__name__)
 

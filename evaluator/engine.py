@@ -41,11 +41,11 @@ import docker
 import requests
 import urllib3
 from docker.transport.basehttpadapter import BaseHTTPAdapter
+
+from dockscap.errors import EngineError
 from dockscap.evaluator.localhost import is_this_machine, local_facts
 from dockscap.evaluator.results import Container, EngineHost
 from dockscap.evaluator.ssh import SshAdapter
-
-from dockscap.errors import EngineError
 
 log = logging.getLogger(__name__)
 
@@ -385,9 +385,11 @@ class _Transport:
         proxied = requests.utils.select_proxy(probe, settings["proxies"])
         if proxied and not isinstance(adapter, BaseHTTPAdapter):
             return None
+        # TLS as DOCKER_CERT_PATH says, as the CLI does: requests would let
+        # REQUESTS_CA_BUNDLE replace the engine's CA (psf/requests#3829).
         request = client.prepare_request(requests.Request("GET", probe))
         return adapter.get_connection_with_tls_context(
-            request, settings["verify"], None, settings["cert"]
+            request, client.verify, None, client.cert
         )
 
     def get(self, path: str, query: Mapping[str, str] | None, missing_ok: bool) -> Any:
@@ -395,7 +397,9 @@ class _Transport:
         target = self._base + path + (f"?{urlencode(query)}" if query else "")
         if self._pool is None:
             answer = self._client.get(
-                self._client.base_url + target, timeout=self._timeout.read_timeout
+                self._client.base_url + target,
+                timeout=self._timeout.read_timeout,
+                verify=self._client.verify,
             )
             status, body = answer.status_code, answer.content
         else:
@@ -470,7 +474,10 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
         if isinstance(cause, (ssl.SSLError, urllib3.exceptions.SSLError)):
             return f"TLS failed: {_reason(cause)}", HINT_TLS
         if isinstance(cause, _StatusError):
-            return str(cause), None
+            speaks_tls = "HTTPS server" in cause.explanation
+            return str(
+                cause
+            ), "the engine wants TLS: " + HINT_TLS if speaks_tls else None
 
     for cause in causes:
         if isinstance(cause, FileNotFoundError):

@@ -12,10 +12,9 @@ import logging
 import re
 from collections.abc import Sequence
 
+from dockscap import __version__
 from dockscap.evaluator.results import ContainerVerdict, EngineScan, Verdict
 from dockscap.evaluator.waivers import waiver_note
-
-from dockscap import __version__
 from dockscap.timestamps import xs_datetime
 
 log = logging.getLogger(__name__)

@@ -6,13 +6,12 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from dockscap.errors import InputError
 from dockscap.evaluator.engine import Engine, container_from_inspect
 from dockscap.evaluator.filters import ContainerFilter
 from dockscap.evaluator.results import ContainerVerdict, EngineScan, Verdict
 from dockscap.evaluator.verdicts import readonly_rootfs_verdict
 from dockscap.generator.model import Benchmark, Release
-
-from dockscap.errors import InputError
 from dockscap.timestamps import now
 
 log = logging.getLogger(__name__)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from dockscap.evaluator.results import ContainerVerdict, EngineScan, Verdict
-from dockscap.evaluator.waivers import waiver_note
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from dockscap.evaluator.results import ContainerVerdict, EngineScan, Verdict
+from dockscap.evaluator.waivers import waiver_note
 
 STYLES = {
     Verdict.PASS: "bold green",

@@ -23,6 +23,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lxml import etree
+
+from dockscap import __version__
 from dockscap.evaluator.evidence import (
     describe,
     evidence_text,
@@ -32,9 +35,6 @@ from dockscap.evaluator.evidence import (
 from dockscap.evaluator.results import EngineScan, Verdict
 from dockscap.evaluator.waivers import override_remark, waivers_in_force
 from dockscap.generator.build import ENGINE_API_CHECK_SYSTEM, xccdf_benchmark_tree
-from lxml import etree
-
-from dockscap import __version__
 from dockscap.namespaces import XCCDF_12, qname
 from dockscap.timestamps import xs_datetime
 

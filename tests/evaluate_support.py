@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from private_engine import PrivateEngine
+
 from dockscap.evaluator.engine import connect
 from dockscap.evaluator.results import EngineHost, EngineScan, Verdict
 from dockscap.evaluator.scan import scan
 from dockscap.evaluator.verdicts import readonly_rootfs_verdict
 from dockscap.generator.content import load_benchmark
-from private_engine import PrivateEngine
 
 STIG_ID = "DKER-EE-002030"
 RULE_IDS = {

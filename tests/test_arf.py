@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from dockscap.evaluator.arf import render_arf
-from dockscap.evaluator.results import EngineHost
-from dockscap.schemas import assert_valid
 from evaluate_support import MIXED, RULE_IDS, hand_scan, make_containers, real_scan
 from lxml import etree
 from private_engine import PrivateEngine
 
 from dockscap.cli import main
+from dockscap.evaluator.arf import render_arf
+from dockscap.evaluator.results import EngineHost
 from dockscap.namespaces import AI, ARF, ARF_VOCABULARY, CORE, DS, XCCDF_12
+from dockscap.schemas import assert_valid
 
 NS = {"arf": ARF, "core": CORE, "ai": AI, "ds": DS, "x": XCCDF_12}
 

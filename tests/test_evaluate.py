@@ -14,11 +14,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from conftest import require_tool
-from dockscap.evaluator import command
-from dockscap.evaluator.engine import ListedContainer, connect
-from dockscap.evaluator.results import Verdict
-from dockscap.evaluator.scan import scan
-from dockscap.generator.content import load_benchmark
 from evaluate_support import (
     ALL_READ_ONLY,
     MIXED,
@@ -32,6 +27,11 @@ from private_engine import PrivateEngine
 from recording_proxy import recording_proxy
 
 from dockscap.cli import main
+from dockscap.evaluator import command
+from dockscap.evaluator.engine import ListedContainer, connect
+from dockscap.evaluator.results import Verdict
+from dockscap.evaluator.scan import scan
+from dockscap.generator.content import load_benchmark
 from dockscap.namespaces import qname
 
 pytestmark = pytest.mark.engine
@@ -335,3 +335,113 @@ def test_an_ssh_failure_says_what_ssh_said(ssh_engine: str) -> None:
     (line,) = run.stderr.splitlines()
     assert line.startswith(f"Error: {closed}: the ssh connection failed: ssh: connect")
     assert "Connection refused" in line
+
+
+# A CA, a server certificate for 127.0.0.1 and a client certificate, named as
+# DOCKER_CERT_PATH holds them (ca.pem, cert.pem, key.pem).
+OPENSSL_STEPS = (
+    "req -x509 -newkey rsa:2048 -nodes -days 2 -keyout ca-key.pem -out ca.pem "
+    "-subj /CN=test-CA",
+    "req -newkey rsa:2048 -nodes -keyout server-key.pem -out server.csr "
+    "-subj /CN=127.0.0.1",
+    "x509 -req -days 2 -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial "
+    "-out server-cert.pem -extfile server.ext",
+    "req -newkey rsa:2048 -nodes -keyout key.pem -out client.csr -subj /CN=client",
+    "x509 -req -days 2 -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial "
+    "-out cert.pem -extfile client.ext",
+)
+
+
+def _certificates(openssl: str, folder: Path) -> None:
+    (folder / "server.ext").write_text(
+        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"
+    )
+    (folder / "client.ext").write_text("extendedKeyUsage=clientAuth\n")
+    for step in OPENSSL_STEPS:
+        subprocess.run(
+            [openssl, *step.split()], cwd=folder, check=True, capture_output=True
+        )
+
+
+@pytest.fixture(scope="module")
+def tls_engine(
+    private_engine: PrivateEngine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    """A second private dockerd that only speaks TLS with client certificates.
+
+    Yields its tcp:// URL and the DOCKER_CERT_PATH folder for it.
+    """
+    openssl = require_tool("openssl", "openssl")
+    tmp_path = tmp_path_factory.mktemp("tls")
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    _certificates(openssl, certs)
+    port = _free_port()
+    tls = PrivateEngine(f"{private_engine.name}-tls")
+    tls.run_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        "dockerd",
+        "--host",
+        f"tcp://127.0.0.1:{port}",
+        "--tlsverify",
+        "--tlscacert",
+        str(certs / "ca.pem"),
+        "--tlscert",
+        str(certs / "server-cert.pem"),
+        "--tlskey",
+        str(certs / "server-key.pem"),
+        *tls.command()[3:],  # exec root, data root, pidfile, no networking
+    ]
+    with (tmp_path / "dockerd.log").open("wb") as log:
+        daemon = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and daemon.poll() is None:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        yield f"tcp://127.0.0.1:{port}", certs
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=30)
+
+
+def test_a_tls_engine_is_checked_with_the_cli_s_certificates(
+    tls_engine: tuple[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url, certs = tls_engine
+    monkeypatch.setenv("DOCKER_TLS_VERIFY", "1")
+    monkeypatch.setenv("DOCKER_CERT_PATH", str(certs))
+    # requests alone would let this replace the engine's CA; the CLI does not.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+
+    run = evaluate("--host", url, "--results", str(tmp_path / "r.xml"))
+
+    assert run.exit_code == 0, run.output
+    assert f"Engine: {url}" in run.output
+    assert "no containers were found" in run.output
+
+
+def test_tls_errors_say_so(
+    tls_engine: tuple[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    url, certs = tls_engine
+    other = tmp_path / "other"
+    other.mkdir()
+    _certificates(require_tool("openssl", "openssl"), other)
+    for name in ("cert.pem", "key.pem"):
+        shutil.copy(certs / name, other / name)  # right client, wrong CA
+
+    monkeypatch.setenv("DOCKER_TLS_VERIFY", "1")
+    monkeypatch.setenv("DOCKER_CERT_PATH", str(other))
+    wrong_ca = CliRunner().invoke(main, ["evaluate", "--host", url])
+    monkeypatch.delenv("DOCKER_TLS_VERIFY")
+    monkeypatch.delenv("DOCKER_CERT_PATH")
+    plain = CliRunner().invoke(main, ["evaluate", "--host", url])
+
+    assert wrong_ca.exit_code == 1
+    assert "TLS failed: [SSL: CERTIFICATE_VERIFY_FAILED]" in wrong_ca.stderr
+    assert plain.exit_code == 1
+    assert "HTTPS server" in plain.stderr
+    assert "the engine wants TLS" in plain.stderr

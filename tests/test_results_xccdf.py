@@ -9,10 +9,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from dockscap.evaluator.results import EngineHost
-from dockscap.evaluator.xccdf_results import render_xccdf_results
-from dockscap.generator.build import ENGINE_API_CHECK_SYSTEM
-from dockscap.schemas import assert_valid
 from evaluate_support import (
     ALL_READ_ONLY,
     MIXED,
@@ -25,7 +21,11 @@ from lxml import etree
 from private_engine import PrivateEngine
 from stig_manager import stig_manager_reads
 
+from dockscap.evaluator.results import EngineHost
+from dockscap.evaluator.xccdf_results import render_xccdf_results
+from dockscap.generator.build import ENGINE_API_CHECK_SYSTEM
 from dockscap.namespaces import XCCDF_12
+from dockscap.schemas import assert_valid
 
 NS = {"x": XCCDF_12}
 WRITABLE = {spec.name for spec in MIXED if not spec.read_only}

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from evaluate_support import hand_scan
+
 from dockscap.evaluator.engine import ListedContainer, container_from_inspect
 from dockscap.evaluator.results import Verdict
 from dockscap.evaluator.verdicts import readonly_rootfs_verdict
-from evaluate_support import hand_scan
 
 ABSENT = object()
 
