@@ -8,34 +8,30 @@ evidence. This module decides those facts once.
 
 from __future__ import annotations
 
-import logging
-import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from dockscap.errors import InputError
 from dockscap.evaluator.disa_benchmark import (
     DisaBenchmark,
     DisaRule,
     match_release,
     read_disa_benchmark,
 )
+from dockscap.evaluator.evidence import describe, how_checked, xml_safe
 from dockscap.evaluator.results import (
     ContainerVerdict,
     EngineHost,
     EngineScan,
     Verdict,
 )
-from dockscap.evaluator.waivers import waiver_note, waivers_summary
+from dockscap.evaluator.waivers import waivers_summary
 from dockscap.generator.model import Benchmark, Release, RuleIds
 from dockscap.generator.names import content_names
 from dockscap.generator.xccdf11 import render_disa_benchmark
-
-from dockscap import __version__
-from dockscap.errors import InputError
-
-log = logging.getLogger(__name__)
+from dockscap.timestamps import xs_datetime
 
 # A Docker engine's host serves containers to others: STIG Viewer's "Member
 # Server" (the other choices are None, Workstation and Domain Controller).
@@ -71,26 +67,11 @@ CKLB_NOT_REVIEWED = "not_reviewed"
 # 32767 characters of a detail, so a huge engine is summarised past this.
 LIST_LIMIT = 60
 
-# Characters XML 1.0 (section 2.2) does not allow, lone surrogates included.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
 # Fixed namespace of dockscap's checklist uuids, so the same scan of the same
 # host gives the same ids (uuid5, RFC 4122 section 4.3).
 _UUIDS = uuid.UUID("2a8e649c-6635-496c-b230-d21c426dc68b")
 
 T = TypeVar("T")
-
-
-def clean(text: str, what: str) -> str:
-    """Text a checklist can hold: characters XML 1.0 forbids become U+FFFD.
-
-    Engine strings (names, labels, host names) may hold anything; both formats
-    get the same text so that a CKL and a CKLB of one scan agree.
-    """
-    cleaned, count = _NOT_XML.subn("\ufffd", text)
-    if count:
-        log.debug("replaced %d character(s) XML 1.0 forbids in the %s", count, what)
-    return cleaned
 
 
 def checklist_stig(scan: EngineScan, stig: DisaBenchmark | None) -> DisaBenchmark:
@@ -138,7 +119,7 @@ def scan_review(scan: EngineScan) -> Review:
         CKL_STATUS[scan.result],
         CKLB_STATUS[scan.result],
         finding_details(scan),
-        clean(waivers_summary(scan), "comments"),
+        xml_safe(waivers_summary(scan), "comments"),
     )
 
 
@@ -164,7 +145,7 @@ def finding_details(scan: EngineScan) -> str:
         _filters(scan.filters),
         _how(scan),
     ]
-    return clean("\n\n".join(part for part in parts if part), "finding details")
+    return xml_safe("\n\n".join(part for part in parts if part), "finding details")
 
 
 def _verdict_line(scan: EngineScan) -> str:
@@ -189,22 +170,12 @@ def _section(heading: str, items: Sequence[ContainerVerdict]) -> str:
     if not items:
         return ""
     lines = [heading]
-    lines += [f"- {_describe(item)}" for item in items[:LIST_LIMIT]]
+    lines += [f"- {describe(item)}" for item in items[:LIST_LIMIT]]
     if len(items) > LIST_LIMIT:
         lines.append(
             f"- and {len(items) - LIST_LIMIT} more, listed in the ARF and XCCDF results"
         )
     return "\n".join(lines)
-
-
-def _describe(item: ContainerVerdict) -> str:
-    text = item.container.describe()
-    if item.verdict is Verdict.ERROR:
-        text += f": {item.reason}"
-    note = waiver_note(item)
-    if note:
-        text += f"; {note}"
-    return text
 
 
 def _vanished(vanished: Sequence[str]) -> str:
@@ -223,16 +194,12 @@ def _filters(filters: Sequence[str]) -> str:
 
 
 def _how(scan: EngineScan) -> str:
-    engine = scan.engine
-    api = f" {engine.api_version}" if engine.api_version else ""
-    version = f", engine {engine.engine_version}" if engine.engine_version else ""
+    """How the result was reached, in the words of the XCCDF and ARF message."""
+    version = scan.engine.engine_version
+    engine = f" Engine version {version}." if version else ""
     return (
-        f"Checked by dockscap {__version__} through the Docker Engine API{api} at "
-        f"{engine.endpoint}{version}, "
-        f"{scan.started.isoformat(timespec='seconds')} to "
-        f"{scan.finished.isoformat(timespec='seconds')}: every container, stopped "
-        "and never started ones included, was listed and inspected, and its "
-        "HostConfig.ReadonlyRootfs read."
+        f"{how_checked(scan)}{engine} Scan from {xs_datetime(scan.started)} to "
+        f"{xs_datetime(scan.finished)}."
     )
 
 
@@ -254,11 +221,11 @@ def asset(engine: EngineHost) -> Asset:
     if engine.operating_system:
         facts.append(f"on {engine.operating_system}")
     return Asset(
-        host_name=clean(engine.name, "host name"),
-        host_ip=clean(", ".join(engine.ip_addresses), "host addresses"),
-        host_mac=clean(", ".join(engine.mac_addresses), "host MAC addresses"),
-        host_fqdn=clean(engine.fqdn or "", "host FQDN"),
-        comment=clean(", ".join(facts), "target comment"),
+        host_name=xml_safe(engine.name, "host name"),
+        host_ip=xml_safe(", ".join(engine.ip_addresses), "host addresses"),
+        host_mac=xml_safe(", ".join(engine.mac_addresses), "host MAC addresses"),
+        host_fqdn=xml_safe(engine.fqdn or "", "host FQDN"),
+        comment=xml_safe(", ".join(facts), "target comment"),
     )
 
 
