@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from dockscap.errors import InputError
 from dockscap.evaluator import ckl, cklb
 from dockscap.evaluator.ckl import render_ckl
 from dockscap.evaluator.cklb import render_cklb
@@ -23,8 +24,6 @@ from dockscap.evaluator.disa_benchmark import (
 )
 from dockscap.evaluator.results import EngineScan
 from dockscap.generator.model import Benchmark, Release
-
-from dockscap.errors import InputError
 from dockscap.safexml import read_limited
 
 

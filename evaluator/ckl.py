@@ -11,6 +11,10 @@ import logging
 import os
 from collections.abc import Collection
 
+from lxml import etree
+
+from dockscap import __version__
+from dockscap.errors import InputError, InvalidDocumentError
 from dockscap.evaluator.checklist import (
     ASSET_TYPE,
     CLASS,
@@ -34,13 +38,9 @@ from dockscap.evaluator.checklist import (
 from dockscap.evaluator.disa_benchmark import DisaBenchmark, DisaRule
 from dockscap.evaluator.results import EngineScan
 from dockscap.generator.model import Benchmark, Release
+from dockscap.safexml import parse_xml_bytes
 from dockscap.schemas import validate
 from dockscap.schemas.catalog import CKL_SCHEMA_ENV
-from lxml import etree
-
-from dockscap import __version__
-from dockscap.errors import InputError, InvalidDocumentError
-from dockscap.safexml import parse_xml_bytes
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ import json
 import logging
 from typing import Any
 
+from dockscap.errors import InputError, InvalidDocumentError
 from dockscap.evaluator.checklist import (
     ASSET_TYPE,
     CLASSIFICATION,
@@ -34,10 +35,8 @@ from dockscap.evaluator.checklist import (
 from dockscap.evaluator.disa_benchmark import DisaBenchmark, DisaRule
 from dockscap.evaluator.results import EngineScan
 from dockscap.generator.model import Benchmark, Release
-from dockscap.schemas import assert_valid_cklb, validate_cklb
-
-from dockscap.errors import InputError, InvalidDocumentError
 from dockscap.safexml import parse_json_bytes
+from dockscap.schemas import assert_valid_cklb, validate_cklb
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockscap.generator.model import Benchmark, DpmsTarget, Release
 from lxml import etree
 
 from dockscap.errors import InputError
+from dockscap.generator.model import Benchmark, DpmsTarget, Release
 from dockscap.namespaces import DC, XCCDF_11
 from dockscap.safexml import parse_xml_bytes, parse_xml_file
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dockscap.generator.model import Benchmark, Release, Rule
 from lxml import etree
 
 from dockscap import __version__
+from dockscap.generator.model import Benchmark, Release, Rule
 from dockscap.namespaces import DC, XCCDF_11, XML, XSI
 
 # Where DISA's files point xsi:schemaLocation for XCCDF 1.1.

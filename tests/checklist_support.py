@@ -13,6 +13,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import xmlschema
+from lxml import etree
+from private_engine import PrivateEngine
+
 from dockscap.evaluator.disa_benchmark import DisaBenchmark, load_disa_benchmark
 from dockscap.evaluator.results import (
     Container,
@@ -23,8 +26,6 @@ from dockscap.evaluator.results import (
 )
 from dockscap.generator.content import load_benchmark
 from dockscap.generator.model import Benchmark
-from lxml import etree
-from private_engine import PrivateEngine
 
 STIG_ID = "DKER-EE-002030"
 

@@ -22,15 +22,15 @@ from checklist_support import (
     verdict,
 )
 from click.testing import CliRunner
-from dockscap.evaluator.ckl import render_ckl
-from dockscap.evaluator.disa_benchmark import load_disa_benchmark
-from dockscap.evaluator.results import EngineHost, Verdict
 from lxml import etree
 from private_engine import PrivateEngine
 from stig_manager import stig_manager_reads
 
 from dockscap.cli import main
 from dockscap.errors import InputError
+from dockscap.evaluator.ckl import render_ckl
+from dockscap.evaluator.disa_benchmark import load_disa_benchmark
+from dockscap.evaluator.results import EngineHost, Verdict
 
 
 def _only_review(parsed: dict[str, object]) -> dict[str, object]:

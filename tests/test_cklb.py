@@ -18,11 +18,12 @@ from checklist_support import (
     real_scan,
     verdict,
 )
-from dockscap.evaluator.cklb import render_cklb
-from dockscap.evaluator.results import EngineHost, Verdict
 from lxml import etree
 from private_engine import PrivateEngine
 from stig_manager import stig_manager_reads
+
+from dockscap.evaluator.cklb import render_cklb
+from dockscap.evaluator.results import EngineHost, Verdict
 
 
 def _our_rule(data: bytes, rule_id: str) -> dict[str, Any]:

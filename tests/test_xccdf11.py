@@ -9,10 +9,11 @@ import pytest
 import xmlschema
 from checklist_support import DISA_FILES, IDS, STIG_ID, benchmark, disa
 from conftest import require
+from lxml import etree
+
 from dockscap.evaluator.disa_benchmark import match_release, read_disa_benchmark
 from dockscap.generator.names import content_names
 from dockscap.generator.xccdf11 import render_disa_benchmark
-from lxml import etree
 
 XCCDF_11_SCHEMA = Path("/usr/share/openscap/schemas/xccdf/1.1/xccdf-schema.xsd")
 X = "{http://checklists.nist.gov/xccdf/1.1}"
