@@ -6,6 +6,7 @@ from the making (the --read-only flag), worked out without dockscap.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,8 +14,8 @@ from typing import Any
 
 from private_engine import PrivateEngine
 
-from dockscap.evaluator.engine import connect
-from dockscap.evaluator.results import EngineHost, EngineScan, Verdict
+from dockscap.evaluator.engine import connect, container_from_inspect
+from dockscap.evaluator.results import ContainerVerdict, EngineHost, EngineScan, Verdict
 from dockscap.evaluator.scan import scan
 from dockscap.evaluator.verdicts import readonly_rootfs_verdict
 from dockscap.generator.content import load_benchmark
@@ -94,13 +95,10 @@ def hand_scan(
     host: EngineHost | None = None,
 ) -> EngineScan:
     """A scan of inspect documents no engine produces; verdicts by the real rule."""
-    from dockscap.evaluator.engine import container_from_inspect
-    from dockscap.evaluator.results import ContainerVerdict
-
     verdicts = []
     for name, document in inspects.items():
         document = {
-            "Id": f"{abs(hash(name)):064x}"[-64:],
+            "Id": hashlib.sha256(name.encode()).hexdigest(),
             "Name": f"/{name}",
             **document,
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import os
 import re
 import shutil
@@ -25,12 +27,14 @@ from evaluate_support import (
 from lxml import etree
 from private_engine import PrivateEngine
 from recording_proxy import recording_proxy
+from rich.console import Console
 
 from dockscap.cli import main
 from dockscap.evaluator import command
 from dockscap.evaluator.engine import ListedContainer, connect
 from dockscap.evaluator.results import Verdict
 from dockscap.evaluator.scan import scan
+from dockscap.evaluator.summary import print_summary
 from dockscap.generator.content import load_benchmark
 from dockscap.namespaces import qname
 
@@ -445,3 +449,27 @@ def test_tls_errors_say_so(
     assert plain.exit_code == 1
     assert "HTTPS server" in plain.stderr
     assert "the engine wants TLS" in plain.stderr
+
+
+def test_the_summary_shows_engine_text_as_text_and_names_the_vanished() -> None:
+    scan_ = hand_scan(
+        "V2R2",
+        {
+            "[red]not markup[/red]": {"HostConfig": {"ReadonlyRootfs": False}},
+            "clear\x1b[2Jscreen": {"HostConfig": {"ReadonlyRootfs": None}},
+        },
+    )
+    scan_ = dataclasses.replace(scan_, vanished=("gone-1",))
+    out = io.StringIO()
+
+    print_summary(scan_, Console(file=out, width=120, force_terminal=False))
+
+    text = out.getvalue()
+    assert "[red]not markup[/red]" in text
+    assert "\x1b" not in text
+    assert "clear\\x1b[2Jscreen" in text
+    assert "HostConfig.ReadonlyRootfs is null" in text
+    assert "Removed during the scan, not counted (1): gone-1" in text
+    assert text.rstrip().endswith(
+        "Result: FAIL (1 container(s) with a writable root filesystem)"
+    )
