@@ -27,14 +27,22 @@ not really selected costs only a lookup.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import xmlschema
-from xmlschema.validators import XsdElement, XsdKeyref, XsdUnique
-from xmlschema.validators.identities import IdentityCounter, KeyrefCounter
+from xmlschema.validators import XsdComplexType, XsdElement, XsdKeyref, XsdUnique
+from xmlschema.validators.identities import (
+    IdentityCounter,
+    KeyrefCounter,
+    XsdIdentity,
+)
 
 # The XSD meta-schema's own constraints, which never apply to documents.
 _XSD_NAMESPACE = "{http://www.w3.org/2001/XMLSchema}"
+
+# A field that names one unprefixed attribute: "@id" without its "@".
+_PLAIN_ATTRIBUTE = re.compile(r"[A-Za-z_][\w.-]*")
 
 
 def follow_xsd_identity_rules(schema: xmlschema.XMLSchema10) -> None:
@@ -52,6 +60,11 @@ def follow_xsd_identity_rules(schema: xmlschema.XMLSchema10) -> None:
         candidates = {member for d in found for member in d.iter_substitutes()}
         if "//" in identity.selector.path:
             candidates.update(declarations)
+        names = _attribute_fields(identity)
+        if isinstance(identity, XsdKeyref | XsdUnique) and names is not None:
+            # Only elements that can carry every field are ever counted; the
+            # others would only cost xmlschema a slow field lookup each.
+            candidates = {d for d in candidates if _carries(d, names)}
         for declaration in candidates:
             declaration.selected_by.add(identity)
 
@@ -59,6 +72,26 @@ def follow_xsd_identity_rules(schema: xmlschema.XMLSchema10) -> None:
             identity.__class__ = _QualifiedKeyref
         elif type(identity) is XsdUnique:
             identity.__class__ = _QualifiedUnique
+
+
+def _attribute_fields(identity: XsdIdentity) -> list[str] | None:
+    """The attribute names of the fields, or None unless every field is one
+    plain attribute ("@id")."""
+    names = [field.path[1:] for field in identity.fields]
+    if all(field.path.startswith("@") for field in identity.fields) and all(
+        _PLAIN_ATTRIBUTE.fullmatch(name) for name in names
+    ):
+        return names
+    return None
+
+
+def _carries(declaration: XsdElement, names: list[str]) -> bool:
+    xsd_type = declaration.type
+    if not isinstance(xsd_type, XsdComplexType):
+        return False
+    attributes = xsd_type.attributes
+    # An attribute wildcard is stored under None: it may admit any of them.
+    return None in attributes or all(name in attributes for name in names)
 
 
 class _QualifiedKeyrefCounter(KeyrefCounter):

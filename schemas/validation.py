@@ -206,12 +206,16 @@ def _compiled(
         # validating against half a schema: make it an error.
         warnings.simplefilter("error", XMLSchemaWarning)
         try:
+            # validation="skip": the published XSDs are not checked against
+            # the XSD meta-schema again, which would more than double the
+            # load (13 s instead of 6 s for the SCAP 1.3 set, unloaded).
             schema = xmlschema.XMLSchema10(
                 str(main),
                 locations=locations,
                 uri_mapper=locator,
                 allow="local",
                 use_fallback=False,
+                validation="skip",
             )
         except (xmlschema.XMLSchemaException, XMLSchemaWarning) as error:
             raise SchemaError(
