@@ -313,8 +313,10 @@ def _arf(result: EngineScan) -> bytes:
 
 
 def _report(result: EngineScan) -> bytes:
-    return render_report([result])
+    data: bytes = render_report([result])
+    return data
 
 
 def _json(result: EngineScan) -> bytes:
-    return render_json([result])
+    data: bytes = render_json([result])
+    return data
