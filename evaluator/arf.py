@@ -73,7 +73,8 @@ def arf_collection(scans: Sequence[EngineScan]) -> etree._Element:
 
         asset_id, report_id = f"asset{index}", f"xccdf{index}"
         _asset(assets, asset_id, scan.engine)
-        _report(reports, report_id, scan, reference)
+        number = index if len(scans) > 1 else None
+        _report(reports, report_id, scan, reference, number)
         _relate(relationships, CREATED_FOR, report_id, request_id)
         _relate(relationships, IS_ABOUT, report_id, asset_id)
     return collection
@@ -102,11 +103,12 @@ def _report(
     report_id: str,
     scan: EngineScan,
     reference: BenchmarkReference,
+    number: int | None,
 ) -> None:
     report = etree.SubElement(reports, qname("arf", "report"), id=report_id)
     content = etree.SubElement(report, qname("arf", "content"))
     rules = xccdf_benchmark_tree(scan.benchmark, scan.release, engine_api_check=True)
-    content.append(testresult(scan, rules, reference))
+    content.append(testresult(scan, rules, reference, number))
 
 
 def _relate(relationships: etree._Element, kind: str, subject: str, ref: str) -> None:

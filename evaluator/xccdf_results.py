@@ -91,10 +91,12 @@ def xccdf_results(scan: EngineScan) -> etree._Element:
     return benchmark
 
 
-def testresult_id(scan: EngineScan) -> str:
-    """xccdf_<namespace>_testresult_dockscap_<host>: one TestResult per engine host."""
+def testresult_id(scan: EngineScan, number: int | None = None) -> str:
+    """xccdf_<namespace>_testresult_dockscap_<host>, with _<number> when one
+    document holds several (ARF of many engines, whose hosts may share a name)."""
     host = _NOT_NCNAME.sub("_", scan.engine.name) or "host"
-    identifier: str = scan.benchmark.xccdf_id("testresult", f"dockscap_{host}")
+    name = f"dockscap_{host}" if number is None else f"dockscap_{host}_{number}"
+    identifier: str = scan.benchmark.xccdf_id("testresult", name)
     return identifier
 
 
@@ -102,14 +104,15 @@ def testresult(
     scan: EngineScan,
     benchmark: etree._Element,
     reference: BenchmarkReference | None = None,
+    number: int | None = None,
 ) -> etree._Element:
     """The TestResult of SCAN. BENCHMARK is the generated Benchmark tree, whose
     rule supplies the idents and fix; REFERENCE is given when the TestResult
-    stands apart from it (ARF)."""
+    stands apart from it (ARF); NUMBER tells it from others in one document."""
     result = etree.Element(
         qname("xccdf", "TestResult"),
         nsmap={None: XCCDF_12},
-        id=testresult_id(scan),
+        id=testresult_id(scan, number),
         attrib={
             "start-time": xs_datetime(scan.started),
             "end-time": xs_datetime(scan.finished),

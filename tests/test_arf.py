@@ -189,3 +189,45 @@ def test_evaluate_writes_both_files_valid(
         "arf.xml",
         "xccdf.xml",
     ]
+
+
+@pytest.mark.oscap
+def test_one_arf_holds_many_engines_each_related_to_its_own_request(
+    oscap: str, tmp_path: Path
+) -> None:
+    host = EngineHost("tcp://192.0.2.7:2376", "docker-01")  # twice: same name
+    scans = [
+        hand_scan("V1R1", {"a": {"HostConfig": {"ReadonlyRootfs": False}}}, host=host),
+        hand_scan("V2R2", {"b": {"HostConfig": {"ReadonlyRootfs": True}}}, host=host),
+        hand_scan("V2R2", {}, host=EngineHost("unix:///run/docker.sock", "other")),
+    ]
+    data = render_arf(scans)
+    path = tmp_path / "arf.xml"
+    path.write_bytes(data)
+
+    rds_validates(oscap, path)
+    root = etree.fromstring(data)
+    requests = root.findall("arf:report-requests/arf:report-request", NS)
+    assets = root.findall("arf:assets/arf:asset", NS)
+    reports = root.findall("arf:reports/arf:report", NS)
+    assert (len(requests), len(assets), len(reports)) == (2, 3, 3)
+
+    created_for = {
+        subject: ref
+        for uri, subject, ref in relationships(root)
+        if uri == ARF_VOCABULARY + "createdFor"
+    }
+    for report, scan in zip(reports, scans, strict=True):
+        (request,) = [
+            r for r in requests if r.get("id") == created_for[report.get("id")]
+        ]
+        stream = request.find("arf:content/ds:data-stream-collection", NS)
+        assert stream is not None
+        assert scan.release.name in str(stream.get("id"))
+    results = root.findall("arf:reports/arf:report/arf:content/x:TestResult", NS)
+    assert len({result.get("id") for result in results}) == 3
+    assert [r.findtext("x:rule-result/x:result", namespaces=NS) for r in results] == [
+        "fail",
+        "pass",
+        "pass",
+    ]
