@@ -14,7 +14,7 @@ $(BIN)/dockscap: pyproject.toml
 	touch $@
 
 tests/node/node_modules: tests/node/package.json
-	cd tests/node && npm install --no-audit --no-fund --silent
+	cd tests/node && npm ci --no-audit --no-fund --silent
 	touch $@
 
 install: $(BIN)/dockscap tests/node/node_modules
@@ -32,7 +32,8 @@ bench: $(BIN)/dockscap
 
 lint: $(BIN)/dockscap
 	$(BIN)/ruff check dockscap generator evaluator schemas tests scripts bench
-	$(BIN)/mypy
+	$(BIN)/python scripts/typecheck_tree.py build/typecheck
+	cd build/typecheck && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p dockscap
 
 clean:
 	rm -rf build out $(VENV) tests/node/node_modules
