@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import require_tool
+from conftest import require, require_tool
 from evaluate_support import (
     ALL_READ_ONLY,
     MIXED,
@@ -30,6 +30,7 @@ from recording_proxy import recording_proxy
 from rich.console import Console
 
 from dockscap.cli import main
+from dockscap.errors import EngineError
 from dockscap.evaluator import command
 from dockscap.evaluator.engine import ListedContainer, connect
 from dockscap.evaluator.results import Verdict
@@ -473,3 +474,24 @@ def test_the_summary_shows_engine_text_as_text_and_names_the_vanished() -> None:
     assert text.rstrip().endswith(
         "Result: FAIL (1 container(s) with a writable root filesystem)"
     )
+
+
+NOBODY = 65534
+
+
+def test_a_socket_the_user_may_not_open_says_permission_denied(
+    engine: PrivateEngine,
+) -> None:
+    require(os.geteuid() == 0, "dropping to another user needs root")
+
+    os.seteuid(NOBODY)  # the real uid stays root, so it can be taken back
+    try:
+        with pytest.raises(EngineError) as caught:
+            connect(engine.url)
+    finally:
+        os.seteuid(0)
+
+    assert str(caught.value).startswith(
+        f"{engine.url}: permission denied on the socket {engine.socket}"
+    )
+    assert "member of the docker group" in str(caught.value)
