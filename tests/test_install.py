@@ -62,14 +62,20 @@ def test_folders_are_not_top_level_packages(installed: Path, tmp_path: Path) -> 
     assert completed.stdout.strip() == "[false, false, false, false, true]"
 
 
-def test_content_and_templates_are_inside_the_package(installed: Path) -> None:
+def test_content_and_templates_are_inside_the_package(
+    installed: Path, tmp_path: Path
+) -> None:
     probe = (
         "import dockscap.generator.content as c; "
         "print(c.DEFAULT_CONTENT.is_relative_to(__import__('sys').prefix))"
     )
 
     completed = subprocess.run(
-        [installed / "python", "-c", probe], capture_output=True, text=True, check=True
+        [installed / "python", "-c", probe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
     )
 
     assert completed.stdout.strip() == "True"
