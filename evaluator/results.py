@@ -131,6 +131,18 @@ class EngineHost:
 
 
 @dataclass(frozen=True)
+class UnscannedEngine:
+    """An engine of a many-engine run that could not be scanned, and why.
+
+    `problem` is the whole error as the user saw it on stderr, hint included.
+    """
+
+    endpoint: str
+    label: str | None
+    problem: str
+
+
+@dataclass(frozen=True)
 class EngineScan:
     """One engine checked against one rule of one release."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from dockscap.errors import InputError
 from dockscap.evaluator.engine import Engine, container_from_inspect
@@ -23,19 +23,29 @@ CHECKS: dict[str, Decide] = {"DKER-EE-002030": readonly_rootfs_verdict}
 DEFAULT_RULE = "DKER-EE-002030"
 
 
+class ScanProgress(Protocol):
+    """Told how far a scan is, for a progress display; called from the scan's thread."""
+
+    def listed(self, count: int) -> None: ...
+
+    def inspected(self) -> None: ...
+
+
 def scan(
     engine: Engine,
     benchmark: Benchmark,
     release: Release,
     stig_id: str = DEFAULT_RULE,
     only: ContainerFilter | None = None,
+    progress: ScanProgress | None = None,
 ) -> EngineScan:
     """List and inspect every container of ENGINE and decide STIG_ID for each.
 
     Containers removed between the listing and their inspection are left out
     of the verdicts and named in `vanished`. Raises EngineError when the engine
     fails mid-scan: a partial scan is never returned. ONLY narrows the scan to
-    the containers it includes, and the scan's `filters` say so.
+    the containers it includes, and the scan's `filters` say so. PROGRESS, when
+    given, hears the number listed and each container inspected.
     """
     only = only or ContainerFilter()
     rule = benchmark.rule(stig_id)
@@ -51,9 +61,13 @@ def scan(
         engine.containers(engine_filters) if engine_filters else engine.containers()
     )
     listed = [item for item in listing if only.may_include_name(item.name)]
+    if progress is not None:
+        progress.listed(len(listed))
     verdicts: list[ContainerVerdict] = []
     vanished: list[str] = []
     for item, verdict in engine.inspect_each(listed, _reader(decide)):
+        if progress is not None:
+            progress.inspected()
         if verdict is None:
             vanished.append(item.name)
         elif only.includes(verdict.container):
