@@ -26,6 +26,10 @@ DSIG = "http://www.w3.org/2000/09/xmldsig#"
 # The namespace of xml:lang, bound to the prefix `xml` by XML itself.
 XML = "http://www.w3.org/XML/1998/namespace"
 
+# dockscap's own elements, where a standard leaves room for them (ARF
+# extended-info); under the reserved .invalid domain (RFC 2606).
+DOCKSCAP = "https://dockscap.invalid/xml/results/1"
+
 # The ARF relationship vocabulary (NISTIR 7694, 3.3.2).
 ARF_VOCABULARY = "http://scap.nist.gov/specifications/arf/vocabulary/relationships/1.0#"
 
@@ -49,6 +53,7 @@ NSMAP = {
     "xhtml": XHTML,
     "xsi": XSI,
     "dsig": DSIG,
+    "dockscap": DOCKSCAP,
 }
 
 

@@ -10,7 +10,11 @@ One asset-report-collection holds:
   eight-group form); no `ai:connections` at all when there is no address;
 - `arf:reports`: the XCCDF 1.2 TestResult of each scan;
 - `core:relationships`: each report `createdFor` its request and `isAbout` its
-  asset (the arfvocab terms of NISTIR 7694, 3.3.2).
+  asset (the arfvocab terms of NISTIR 7694, 3.3.2);
+- `arf:extended-infos`, only when engines of the run could not be scanned:
+  one `dockscap:engine-not-scanned` each (endpoint, label, error), so that the
+  file says it does not cover them. ARF leaves this extension point open to
+  other namespaces (processContents lax).
 
 It takes a sequence of scans so that one file can carry many engines.
 """
@@ -24,10 +28,10 @@ from collections.abc import Sequence
 from lxml import etree
 
 from dockscap.evaluator.evidence import xml_safe
-from dockscap.evaluator.results import EngineHost, EngineScan
+from dockscap.evaluator.results import EngineHost, EngineScan, UnscannedEngine
 from dockscap.evaluator.xccdf_results import BenchmarkReference, testresult
 from dockscap.generator.build import datastream_tree, xccdf_benchmark_tree
-from dockscap.namespaces import AI, ARF, ARF_VOCABULARY, CORE, qname
+from dockscap.namespaces import AI, ARF, ARF_VOCABULARY, CORE, DOCKSCAP, qname
 
 # Asset Identification 1.1 hostname-type and mac-address-type patterns.
 HOSTNAME = re.compile(r"^[\w\-]+(\.[\w\-]+)*$")
@@ -37,17 +41,24 @@ CREATED_FOR = "arfvocab:createdFor"
 IS_ABOUT = "arfvocab:isAbout"
 
 
-def render_arf(scans: Sequence[EngineScan]) -> bytes:
+def render_arf(
+    scans: Sequence[EngineScan], unscanned: Sequence[UnscannedEngine] = ()
+) -> bytes:
     """The ARF file for SCANS: UTF-8 bytes, ready to validate and write."""
     data: bytes = etree.tostring(
-        arf_collection(scans), xml_declaration=True, encoding="UTF-8", pretty_print=True
+        arf_collection(scans, unscanned),
+        xml_declaration=True,
+        encoding="UTF-8",
+        pretty_print=True,
     )
     return data
 
 
-def arf_collection(scans: Sequence[EngineScan]) -> etree._Element:
+def arf_collection(
+    scans: Sequence[EngineScan], unscanned: Sequence[UnscannedEngine] = ()
+) -> etree._Element:
     """One asset-report-collection: a request per release, an asset and a report
-    per scan, and their relationships."""
+    per scan, their relationships, and the engines that could not be scanned."""
     if not scans:
         raise ValueError("an ARF report needs at least one scan")
 
@@ -77,7 +88,29 @@ def arf_collection(scans: Sequence[EngineScan]) -> etree._Element:
         _report(reports, report_id, scan, reference, number)
         _relate(relationships, CREATED_FOR, report_id, request_id)
         _relate(relationships, IS_ABOUT, report_id, asset_id)
+
+    if unscanned:
+        infos = etree.SubElement(collection, qname("arf", "extended-infos"))
+        for index, engine in enumerate(unscanned):
+            _not_scanned(infos, f"not-scanned{index}", engine)
     return collection
+
+
+def _not_scanned(infos: etree._Element, info_id: str, engine: UnscannedEngine) -> None:
+    info = etree.SubElement(infos, qname("arf", "extended-info"), id=info_id)
+    holder = etree.SubElement(
+        info, qname("dockscap", "engine-not-scanned"), nsmap={"dockscap": DOCKSCAP}
+    )
+    etree.SubElement(holder, qname("dockscap", "endpoint")).text = xml_safe(
+        engine.endpoint, "an endpoint"
+    )
+    if engine.label:
+        etree.SubElement(holder, qname("dockscap", "label")).text = xml_safe(
+            engine.label, "an engine label"
+        )
+    etree.SubElement(holder, qname("dockscap", "error")).text = xml_safe(
+        engine.problem, "an engine error"
+    )
 
 
 def _report_request(

@@ -1,52 +1,94 @@
-"""`dockscap evaluate`: check a live Docker engine and write the results.
+"""`dockscap evaluate`: check live Docker engines and write the results.
 
-The command is thin: connect (evaluator.engine), scan (evaluator.scan), print
-the summary (evaluator.summary), then render every requested results file,
-validate each against its official schema, and write them all or none
-(dockscap.output). The exit code is the rule's result for the host.
+The command is thin: read which engines to scan (evaluator.hosts), scan them,
+several at once (evaluator.fleet), print the summary (evaluator.summary), then
+render every requested results file, validate each against its official
+schema, and write them all or none (dockscap.output).
+
+The writers and what they stand on (lxml trees of the data stream, xmlschema,
+jsonschema, jinja2, rich) are imported only when a run needs them: a scan
+that writes one XCCDF file never loads the HTML template engine, and one that
+writes nothing loads no schema.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
-from dockscap.evaluator.arf import render_arf
-from dockscap.evaluator.checklist_files import plan_checklists
+from dockscap.errors import DockscapError, InputError
 from dockscap.evaluator.engine import connect
 from dockscap.evaluator.filters import ContainerFilter
-from dockscap.evaluator.json_output import render_json
-from dockscap.evaluator.report import render_report
-from dockscap.evaluator.results import EngineScan, Verdict
-from dockscap.evaluator.scan import DEFAULT_RULE, scan
-from dockscap.evaluator.summary import print_summary
-from dockscap.evaluator.waivers import apply_waivers, load_waivers
-from dockscap.evaluator.xccdf_results import render_xccdf_results
+from dockscap.evaluator.fleet import (
+    DEFAULT_PARALLEL,
+    EngineOutcome,
+    ProgressDisplay,
+    run_verdict,
+    scan_engines,
+)
+from dockscap.evaluator.hosts import (
+    EngineTarget,
+    NamePattern,
+    Renamed,
+    disambiguate,
+    engine_targets,
+)
+from dockscap.evaluator.results import EngineScan, UnscannedEngine, Verdict
+from dockscap.evaluator.scan import DEFAULT_RULE, ScanProgress, scan
 from dockscap.generator.content import load_benchmark
+from dockscap.generator.model import Benchmark, Release
 from dockscap.output import write_atomically
-from dockscap.schemas import assert_valid
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from dockscap.evaluator.results import Waiver
 
 log = logging.getLogger(__name__)
 
-# Exit codes (DESIGN.md): the rule's result for the host. An engine, content or
-# file error also exits 1, through the CLI group.
+# Exit codes (DESIGN.md): the rule's result over the engines scanned. An engine,
+# content or file error also exits 1, through the CLI group.
 EXIT_CODES = {Verdict.PASS: 0, Verdict.FAIL: 2, Verdict.ERROR: 1}
+# Several engines, and some could not be scanned: the files hold the others.
+EXIT_INCOMPLETE = 3
+
+EngineRender = Callable[[EngineScan], bytes]
+RunRender = Callable[[Sequence[EngineScan], Sequence[UnscannedEngine]], bytes]
+
+
+@dataclass(frozen=True)
+class Output:
+    """A results file option: one file per engine, or one file for the run.
+
+    Its writer is imported when the file is made, so that a run pays only for
+    the files it asks for. The HTML report, the JSON and the checklists check
+    themselves while rendering (their modules say how); the others are
+    validated here against their official schema.
+    """
+
+    name: NamePattern
+    description: str
+    official_schema: bool
+    engine_writer: Callable[[], EngineRender] | None = None
+    run_writer: Callable[[], RunRender] | None = None
+
+    @property
+    def per_engine(self) -> bool:
+        return self.engine_writer is not None
 
 
 @dataclass(frozen=True)
 class ResultsFile:
-    """One file the run writes: where, what it is, and how it is rendered."""
+    """One file the run writes: where, what it is, and how its bytes are made."""
 
     path: Path
     description: str
-    render: Callable[[EngineScan], bytes]
-    # The HTML report and the JSON results have no official schema: they
-    # check themselves while rendering (evaluator/report.py, json_output.py).
+    render: Callable[[], bytes]
     official_schema: bool = True
 
 
@@ -68,26 +110,58 @@ Examples:
   dockscap evaluate --ckl out/docker01.ckl --cklb out/docker01.cklb \\
     --stig U_Docker_Enterprise_2-x_Linux-Unix_STIG_V2R2_Manual-xccdf.xml
   dockscap evaluate --update-ckl docker01.ckl
+  dockscap evaluate --hosts-file engines.txt --results-arf out/fleet-arf.xml \\
+    --results 'out/{host}-xccdf.xml' --ckl 'out/{label}.ckl' --json out/fleet.json
+
+\b
+Several engines (--host repeated, --hosts-file):
+  One ARF, HTML report and JSON hold every engine; --results, --ckl and
+  --cklb write one file per engine, named by a pattern with {host} (the
+  engine's host name), {label} (its label, else the host name) or {index}
+  (its place in the list, from 1). Files whose names would clash get their
+  engine's index before the suffix. An engine that cannot be scanned does
+  not stop the others.
 
 \b
 Exit codes:
   0  every container's root filesystem is read-only (pass; also with no
-     containers)
+     containers), on every engine
   2  at least one container's root filesystem is writable (fail)
   1  error: the rule's result is error (some container's setting could not
-     be read), or the engine, the content or a file could not be used
+     be read), or the engine, the content or a file could not be used; with
+     several engines, none could be scanned
+  3  incomplete: with several engines, at least one could not be scanned
+     (its error is on stderr); the files hold the others, whatever they found
 """
 )
-# -- Which engine ---------------------------------------------------------
+# -- Which engines --------------------------------------------------------
 @click.option(
     "--host",
     "-H",
+    "hosts",
+    multiple=True,
     metavar="URL",
     help=(
         "Engine to check: unix:///path, tcp://HOST:PORT or ssh://USER@HOST "
         "(default: DOCKER_HOST, else unix:///var/run/docker.sock). tcp:// "
-        "honours DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as the docker CLI does."
+        "honours DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as the docker CLI does. "
+        "Repeat it to check several engines."
     ),
+)
+@click.option(
+    "--hosts-file",
+    type=click.Path(dir_okay=False, exists=True, allow_dash=True, path_type=Path),
+    metavar="FILE",
+    help="Also check the engines FILE lists: one URL a line, then an optional "
+    "label; '#' comments and blank lines are allowed ('-': standard input).",
+)
+@click.option(
+    "--parallel",
+    type=click.IntRange(min=1, max=64),
+    default=DEFAULT_PARALLEL,
+    show_default=True,
+    metavar="N",
+    help="Check at most N engines at once.",
 )
 # -- Which rule text and identifiers -------------------------------------------
 @click.option(
@@ -108,8 +182,8 @@ Exit codes:
     "results_arf",
     type=FILE,
     metavar="FILE",
-    help="Write ARF 1.1 results: the data stream, the host as an asset, and "
-    "the XCCDF 1.2 TestResult.",
+    help="Write ARF 1.1 results: the data stream, each host as an asset, and "
+    "each engine's XCCDF 1.2 TestResult.",
 )
 @click.option(
     "--results",
@@ -117,7 +191,7 @@ Exit codes:
     type=FILE,
     metavar="FILE",
     help="Write XCCDF 1.2 results (the Benchmark and one TestResult), as STIG "
-    "Viewer and STIG Manager import them.",
+    "Viewer and STIG Manager import them; one file per engine.",
 )
 # -- For people and pipelines --------------------------------------------------
 @click.option(
@@ -178,14 +252,14 @@ Exit codes:
     "ckl_file",
     type=FILE,
     metavar="FILE",
-    help="Write a STIG Viewer 2 checklist (CKL) of the engine's host.",
+    help="Write a STIG Viewer 2 checklist (CKL) of each engine's host.",
 )
 @click.option(
     "--cklb",
     "cklb_file",
     type=FILE,
     metavar="FILE",
-    help="Write a STIG Viewer 3 checklist (CKLB) of the engine's host.",
+    help="Write a STIG Viewer 3 checklist (CKLB) of each engine's host.",
 )
 @click.option(
     "--stig",
@@ -201,7 +275,8 @@ Exit codes:
     type=click.Path(dir_okay=False, exists=True, writable=True, path_type=Path),
     metavar="FILE",
     help="Write this rule's status and finding details into an existing CKL, in "
-    "place, keeping everything else; its release is the one scanned for.",
+    "place, keeping everything else; its release is the one scanned for. One "
+    "engine only.",
 )
 @click.option(
     "--update-cklb",
@@ -211,7 +286,9 @@ Exit codes:
     help="The same for an existing CKLB.",
 )
 def evaluate(
-    host: str | None,
+    hosts: tuple[str, ...],
+    hosts_file: Path | None,
+    parallel: int,
     release: str | None,
     content_dir: Path | None,
     results_arf: Path | None,
@@ -229,7 +306,7 @@ def evaluate(
     update_ckl: Path | None,
     update_cklb: Path | None,
 ) -> None:
-    """Check every container of a Docker engine against DKER-EE-002030.
+    """Check every container of Docker engines against DKER-EE-002030.
 
     Lists every container (stopped and never-started ones too) through the
     Engine API, reads each one's HostConfig.ReadonlyRootfs, prints a summary
@@ -237,86 +314,360 @@ def evaluate(
     engine is never changed. Each results file is validated against its
     official schema first, and either all are written or none.
     """
+    # Everything a user handed in is read before any engine is touched, so
+    # that a mistake costs no scan.
+    targets = engine_targets(hosts, hosts_file)
+    several = len(targets) > 1
+    if several and (update_ckl or update_cklb):
+        raise InputError(
+            "--update-ckl and --update-cklb update the checklist of one host, but "
+            f"{len(targets)} engines are named; write one checklist per engine "
+            "instead, e.g. --ckl 'out/{host}.ckl'"
+        )
     benchmark = load_benchmark(content_dir)
-    # --stig and the checklists to update name their release: read before the scan.
-    checklists = plan_checklists(
-        benchmark,
-        release=release,
-        stig=stig_file,
-        ckl_path=ckl_file,
-        cklb_path=cklb_file,
-        update_ckl=update_ckl,
-        update_cklb=update_cklb,
+    chosen, checklists = _checklists(
+        benchmark, release, stig_file, ckl_file, cklb_file, update_ckl, update_cklb
     )
-    chosen = checklists.release
-    files = [
-        ResultsFile(path, description, render)
-        for path, description, render in (
-            (results_arf, "ARF 1.1", _arf),
-            (results_xccdf, "XCCDF 1.2 results", render_xccdf_results),
-        )
-        if path is not None
-    ]
-    files += [
-        ResultsFile(path, description, render, official_schema=False)
-        for path, description, render in (
-            (report_html, "HTML report", _report),
-            (results_json, "JSON results", _json),
-        )
-        if path is not None and path != STDOUT
-    ]
-    # Checklists check themselves while rendering (evaluator/ckl.py, cklb.py).
-    files += [
-        ResultsFile(file.path, file.description, file.render, official_schema=False)
-        for file in checklists.files
-    ]
-    # Both are read before the engine is touched, so a mistake costs no scan.
+    outputs = _outputs(results_arf, results_xccdf, report_html, results_json)
+    outputs += checklists
+    _check_names(outputs, several)
     only = ContainerFilter.from_options(labels, names, exclude_labels, exclude_names)
-    waivers = load_waivers(waivers_file) if waivers_file else ()
+    waivers = _waivers(waivers_file)
 
-    with connect(host) as engine:
-        scanned = scan(engine, benchmark, chosen, DEFAULT_RULE, only)
-    result = apply_waivers(scanned, waivers)
-
-    # With --json -, standard output holds the JSON alone.
-    to_stdout = _json(result) if results_json == STDOUT else None
-    # --quiet (on the dockscap group) leaves errors and the exit code only.
-    quiet = bool(click.get_current_context().find_root().params.get("quiet"))
-    console = Console(stderr=to_stdout is not None, quiet=quiet)
-    print_summary(result, console)
-    write_results(result, files)
-    for file in files:
-        console.print(
-            f"Wrote {file.description}: {file.path}", markup=False, soft_wrap=True
+    outcomes = _scan(targets, benchmark, chosen, only, waivers, parallel)
+    if not several and outcomes[0].error is not None:
+        raise outcomes[0].error  # one engine: one Error line, exit 1, no file
+    for outcome in outcomes:
+        if outcome.error is not None:
+            click.echo(f"Error: {outcome.error}", err=True)
+    if all(outcome.scan is None for outcome in outcomes):
+        raise DockscapError(
+            f"none of the {len(outcomes)} engines could be scanned; "
+            "no results file was written"
         )
+
+    files, renamed = _results_files(outputs, outcomes)
+    # With --json -, standard output holds the JSON alone.
+    to_stdout = _json_to_stdout(outcomes) if results_json == STDOUT else None
+    console = _console(stderr=to_stdout is not None)
+    if console is not None:
+        _print_summaries(outcomes, console)
+    write_results(files)
+    if console is not None:
+        _print_written(files, renamed, console)
     if to_stdout is not None:
         click.echo(to_stdout, nl=False)  # bytes go to the binary stream as is
 
-    click.get_current_context().exit(EXIT_CODES[result.result])
+    click.get_current_context().exit(exit_code(outcomes))
 
 
-def write_results(result: EngineScan, files: list[ResultsFile]) -> None:
+def exit_code(outcomes: Sequence[EngineOutcome]) -> int:
+    """3 when an engine of several could not be scanned, else the rule's result."""
+    if any(outcome.error is not None for outcome in outcomes):
+        return EXIT_INCOMPLETE
+    return EXIT_CODES[run_verdict(outcomes)]
+
+
+def write_results(files: Sequence[ResultsFile]) -> None:
     """Render, validate and write every file, all or none."""
     rendered = []
     for file in files:
-        data = file.render(result)
+        data = file.render()
         if file.official_schema:
+            from dockscap.schemas import assert_valid
+
             assert_valid(data, source=str(file.path))
         rendered.append((file.path, data))
     write_atomically(rendered)
     log.debug("wrote %d results file(s)", len(rendered))
 
 
-def _arf(result: EngineScan) -> bytes:
-    data: bytes = render_arf([result])
-    return data
+# -- Before the scan -------------------------------------------------------------
 
 
-def _report(result: EngineScan) -> bytes:
-    data: bytes = render_report([result])
-    return data
+def _checklists(
+    benchmark: Benchmark,
+    release: str | None,
+    stig: Path | None,
+    ckl: Path | None,
+    cklb: Path | None,
+    update_ckl: Path | None,
+    update_cklb: Path | None,
+) -> tuple[Release, list[Output]]:
+    """The release to scan for, and the checklist outputs (which may name it)."""
+    if not any((stig, ckl, cklb, update_ckl, update_cklb)):
+        return benchmark.release(release), []
+
+    from dockscap.evaluator.checklist_files import plan_checklists
+
+    # --stig and the checklists to update name their release: read before the scan.
+    plan = plan_checklists(
+        benchmark,
+        release=release,
+        stig=stig,
+        ckl_path=ckl,
+        cklb_path=cklb,
+        update_ckl=update_ckl,
+        update_cklb=update_cklb,
+    )
+    # The plan lists its files in the order of these options.
+    options = [
+        option
+        for option, path in (
+            ("--ckl", ckl),
+            ("--cklb", cklb),
+            ("--update-ckl", update_ckl),
+            ("--update-cklb", update_cklb),
+        )
+        if path is not None
+    ]
+    outputs = [
+        Output(
+            NamePattern(option, str(file.path)),
+            file.description,
+            official_schema=False,
+            engine_writer=_constant(file.render),
+        )
+        for option, file in zip(options, plan.files, strict=True)
+    ]
+    return plan.release, outputs
 
 
-def _json(result: EngineScan) -> bytes:
-    data: bytes = render_json([result])
-    return data
+def _outputs(
+    arf: Path | None, xccdf: Path | None, report: Path | None, json: Path | None
+) -> list[Output]:
+    outputs = []
+    if arf is not None:
+        outputs.append(
+            Output(NamePattern("--results-arf", str(arf)), "ARF 1.1", True, None, _arf)
+        )
+    if xccdf is not None:
+        name = NamePattern("--results", str(xccdf))
+        outputs.append(Output(name, "XCCDF 1.2 results", True, _xccdf, None))
+    # The HTML report and the JSON have no official schema: they check
+    # themselves while rendering (evaluator/report.py, json_output.py).
+    if report is not None:
+        name = NamePattern("--report", str(report))
+        outputs.append(Output(name, "HTML report", False, None, _report))
+    if json is not None and json != STDOUT:
+        name = NamePattern("--json", str(json))
+        outputs.append(Output(name, "JSON results", False, None, _json))
+    return outputs
+
+
+def _check_names(outputs: Sequence[Output], several: bool) -> None:
+    """Refuse, before the scan, file names that cannot work for these engines."""
+    for output in outputs:
+        uses = output.name.placeholders()
+        if several and output.per_engine and not uses:
+            raise InputError(
+                f"{output.name.option} {output.name.pattern!r} names one file, but "
+                "several engines are scanned: put {host}, {label} or {index} in it, "
+                f"e.g. {_example(output.name.pattern)!r}"
+            )
+        if several and not output.per_engine and uses:
+            raise InputError(
+                f"{output.name.option} {output.name.pattern!r}: this file holds every "
+                "engine of the run, so it takes no {host}, {label} or {index}"
+            )
+
+    fixed = [output.name for output in outputs if not output.name.placeholders()]
+    seen: dict[Path, str] = {}
+    for name in fixed:
+        path = Path(name.pattern).resolve()
+        if path in seen:
+            raise InputError(
+                f"{seen[path]} and {name.option} name the same file: {name.pattern}"
+            )
+        seen[path] = name.option
+
+
+def _example(pattern: str) -> str:
+    path = Path(pattern)
+    return str(path.with_name(f"{{host}}-{path.name}"))
+
+
+def _waivers(waivers_file: Path | None) -> tuple[Waiver, ...]:
+    if waivers_file is None:
+        return ()
+    from dockscap.evaluator.waivers import load_waivers
+
+    return tuple(load_waivers(waivers_file))
+
+
+# -- The scan --------------------------------------------------------------------
+
+
+def _scan(
+    targets: Sequence[EngineTarget],
+    benchmark: Benchmark,
+    release: Release,
+    only: ContainerFilter,
+    waivers: Sequence[Waiver],
+    parallel: int,
+) -> list[EngineOutcome]:
+    def scan_one(target: EngineTarget, progress: ScanProgress) -> EngineScan:
+        with connect(target.endpoint) as engine:
+            scanned = scan(engine, benchmark, release, DEFAULT_RULE, only, progress)
+        if not waivers:
+            return scanned
+        from dockscap.evaluator.waivers import apply_waivers
+
+        return apply_waivers(scanned, waivers)
+
+    display = _progress_display(len(targets))
+    if display is None:
+        return scan_engines(targets, scan_one, parallel=parallel)
+    with display:
+        return scan_engines(targets, scan_one, parallel=parallel, display=display)
+
+
+def _progress_display(engines: int) -> ProgressDisplay | None:
+    """A progress display on a terminal; none in a pipe, a log or a quiet run.
+
+    Nor with -v or --debug, whose log lines go to the same terminal.
+    """
+    root = click.get_current_context().find_root().params
+    if root.get("quiet") or root.get("verbose") or root.get("debug"):
+        return None
+
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return None
+    return ProgressDisplay(console, engines)
+
+
+# -- After the scan --------------------------------------------------------------
+
+
+def _results_files(
+    outputs: Sequence[Output], outcomes: Sequence[EngineOutcome]
+) -> tuple[list[ResultsFile], list[Renamed]]:
+    """Each output's files, named; clashing per-engine names get the engine's index."""
+    scanned = [outcome for outcome in outcomes if outcome.scan is not None]
+    unscanned = [outcome.unscanned() for outcome in outcomes if outcome.error]
+    planned: list[tuple[Path, int | None, Output, Callable[[], bytes]]] = []
+    for output in outputs:
+        if output.engine_writer is not None:
+            render = output.engine_writer()
+            planned += [_engine_file(output, render, item) for item in scanned]
+        elif output.run_writer is not None:
+            planned.append(_run_file(output, output.run_writer(), scanned, unscanned))
+
+    paths, renamed = disambiguate((path, index) for path, index, _, _ in planned)
+    files = [
+        ResultsFile(path, output.description, render, output.official_schema)
+        for path, (_, _, output, render) in zip(paths, planned, strict=True)
+    ]
+    return files, renamed
+
+
+def _engine_file(
+    output: Output, render: EngineRender, outcome: EngineOutcome
+) -> tuple[Path, int | None, Output, Callable[[], bytes]]:
+    scanned = outcome.scan
+    assert scanned is not None
+    target = outcome.target
+    path = output.name.expand(scanned.engine.name, target.label, target.index)
+    return path, target.index, output, lambda: render(scanned)
+
+
+def _run_file(
+    output: Output,
+    render: RunRender,
+    scanned: Sequence[EngineOutcome],
+    unscanned: Sequence[UnscannedEngine],
+) -> tuple[Path, int | None, Output, Callable[[], bytes]]:
+    scans = [outcome.scan for outcome in scanned if outcome.scan is not None]
+    # Placeholders reach here with one engine only (_check_names).
+    first = scanned[0].target
+    path = output.name.expand(scans[0].engine.name, first.label, first.index)
+    return path, None, output, lambda: render(scans, unscanned)
+
+
+def _json_to_stdout(outcomes: Sequence[EngineOutcome]) -> bytes:
+    scans = [outcome.scan for outcome in outcomes if outcome.scan is not None]
+    unscanned = [outcome.unscanned() for outcome in outcomes if outcome.error]
+    return _json()(scans, unscanned)
+
+
+def _console(stderr: bool) -> Console | None:
+    """Where the summary goes; None with --quiet, which leaves errors and the
+    exit code only (and spares loading rich)."""
+    if click.get_current_context().find_root().params.get("quiet"):
+        return None
+    from rich.console import Console
+
+    return Console(stderr=stderr)
+
+
+def _print_summaries(outcomes: Sequence[EngineOutcome], console: Console) -> None:
+    from dockscap.evaluator.fleet_summary import print_engines, print_heading
+    from dockscap.evaluator.summary import print_summary
+
+    several = len(outcomes) > 1
+    for outcome in outcomes:
+        if outcome.scan is None:
+            continue
+        if several:
+            print_heading(outcome, len(outcomes), console)
+        print_summary(outcome.scan, console)
+    if several:
+        print_engines(outcomes, console)
+
+
+def _print_written(
+    files: Sequence[ResultsFile], renamed: Sequence[Renamed], console: Console
+) -> None:
+    from rich.text import Text
+
+    for wanted in sorted({item.wanted for item in renamed}):
+        given = [item for item in renamed if item.wanted == wanted]
+        engines = _and([str(item.index) for item in given])
+        names = _and([str(item.given) for item in given])
+        console.print(
+            Text(f"Renamed: engines {engines} would all write {wanted}; ")
+            + Text(f"wrote {names} instead"),
+            soft_wrap=True,
+        )
+    for file in files:
+        console.print(
+            f"Wrote {file.description}: {file.path}", markup=False, soft_wrap=True
+        )
+
+
+def _and(words: Sequence[str]) -> str:
+    return ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else words[0]
+
+
+# -- Writers, imported when a run asks for their file ------------------------------
+
+
+def _constant(render: EngineRender) -> Callable[[], EngineRender]:
+    return lambda: render
+
+
+def _arf() -> RunRender:
+    from dockscap.evaluator.arf import render_arf
+
+    return render_arf
+
+
+def _xccdf() -> EngineRender:
+    from dockscap.evaluator.xccdf_results import render_xccdf_results
+
+    return render_xccdf_results
+
+
+def _report() -> RunRender:
+    from dockscap.evaluator.report import render_report
+
+    return render_report
+
+
+def _json() -> RunRender:
+    from dockscap.evaluator.json_output import render_json
+
+    return render_json

@@ -14,16 +14,17 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
+
+from dockscap import __version__
+from dockscap.errors import InvalidDocumentError
 from dockscap.evaluator.results import (
     ContainerVerdict,
     EngineScan,
+    UnscannedEngine,
     Verdict,
     Waiver,
 )
 from dockscap.evaluator.waivers import is_expired, scan_day
-
-from dockscap import __version__
-from dockscap.errors import InvalidDocumentError
 from dockscap.timestamps import now, xs_datetime
 
 SCHEMA_VERSION = 1
@@ -33,15 +34,23 @@ SCHEMA_FILE = "results-v1.schema.json"
 READ_ONLY = {Verdict.PASS: True, Verdict.FAIL: False, Verdict.ERROR: None}
 
 
-def render_json(scans: Sequence[EngineScan]) -> bytes:
-    """One document for every engine of a run, UTF-8, checked against its schema."""
-    document = results_document(scans)
+def render_json(
+    scans: Sequence[EngineScan], unscanned: Sequence[UnscannedEngine] = ()
+) -> bytes:
+    """One document for every engine of a run, UTF-8, checked against its schema.
+
+    UNSCANNED, the engines that could not be scanned, are listed in
+    `not_scanned`, so that a pipeline knows what the document does not cover.
+    """
+    document = results_document(scans, unscanned)
     validate_document(document)
     text = json.dumps(document, indent=2, ensure_ascii=False)
     return (text + "\n").encode("utf-8")
 
 
-def results_document(scans: Sequence[EngineScan]) -> dict[str, Any]:
+def results_document(
+    scans: Sequence[EngineScan], unscanned: Sequence[UnscannedEngine] = ()
+) -> dict[str, Any]:
     """The document as Python data (render_json's input, before it is checked)."""
     first = _common(scans)
     ids = first.rule.ids(first.release.name)
@@ -65,6 +74,10 @@ def results_document(scans: Sequence[EngineScan]) -> dict[str, Any]:
             "cci": list(first.rule.cci),
         },
         "hosts": [_host(scan) for scan in scans],
+        "not_scanned": [
+            {"endpoint": item.endpoint, "label": item.label, "error": item.problem}
+            for item in unscanned
+        ],
     }
 
 

@@ -14,12 +14,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import jinja2
-from dockscap.evaluator.results import ContainerVerdict, EngineScan, Verdict, Waiver
-from dockscap.evaluator.waivers import is_expired, scan_day
 from lxml import etree
 
 from dockscap import __version__
 from dockscap.errors import InvalidDocumentError
+from dockscap.evaluator.results import (
+    ContainerVerdict,
+    EngineScan,
+    UnscannedEngine,
+    Verdict,
+    Waiver,
+)
+from dockscap.evaluator.waivers import is_expired, scan_day
 from dockscap.timestamps import now, xs_datetime
 
 TEMPLATE = "report.html.j2"
@@ -64,8 +70,14 @@ class HostView:
     headline: str
 
 
-def render_report(scans: Sequence[EngineScan]) -> bytes:
-    """The report as UTF-8 bytes, checked to be well-formed before it is returned."""
+def render_report(
+    scans: Sequence[EngineScan], unscanned: Sequence[UnscannedEngine] = ()
+) -> bytes:
+    """The report as UTF-8 bytes, checked to be well-formed before it is returned.
+
+    UNSCANNED are the engines of the run that could not be scanned: the page
+    opens with them, so that nobody takes it for the whole fleet.
+    """
     if not scans:
         raise ValueError("a report needs at least one scan")
 
@@ -86,6 +98,7 @@ def render_report(scans: Sequence[EngineScan]) -> bytes:
             ),
             category=CATEGORIES.get(first.rule.severity, first.rule.severity),
             hosts=hosts,
+            unscanned=unscanned,
             docker_run=docker_run_example(scans),
             compose=compose_example(scans),
         )
