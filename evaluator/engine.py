@@ -491,9 +491,11 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
             return "connection refused", HINT_SOCKET
         if isinstance(cause, socket.gaierror):
             return f"the host name cannot be resolved ({cause.strerror})", HINT_URL
+        # urllib3 files a refused connection under timeouts (NewConnectionError
+        # derives from ConnectTimeoutError); the OS error it wraps says more.
         if isinstance(
             cause, (TimeoutError, urllib3.exceptions.TimeoutError, requests.Timeout)
-        ):
+        ) and not isinstance(cause, urllib3.exceptions.NewConnectionError):
             return "the engine did not answer in time", HINT_SOCKET
 
     if scheme == "ssh":
