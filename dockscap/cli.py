@@ -7,6 +7,7 @@ line on stderr and the error's exit code.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -15,15 +16,31 @@ import click
 
 from dockscap import __version__
 from dockscap.errors import DockscapError, InputError
-from dockscap.evaluator.command import evaluate
-from dockscap.generator.command import generate
-from dockscap.schemas.command import validate
 
 INTERRUPTED = 130
 LOG_HANDLER = "dockscap"
 
+# Each command is imported when it runs (or when --help lists them all), so
+# that one command never waits for another's libraries: validate's schema
+# library alone takes longer to import than evaluate needs to start.
+COMMANDS = {
+    "generate": "dockscap.generator.command",
+    "evaluate": "dockscap.evaluator.command",
+    "validate": "dockscap.schemas.command",
+}
+
 
 class DockscapGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        command = getattr(importlib.import_module(COMMANDS[cmd_name]), cmd_name)
+        assert isinstance(command, click.Command)
+        return command
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -116,8 +133,3 @@ def _log_handlers(
         handler.set_name(LOG_HANDLER)
         root.addHandler(handler)
     return handlers
-
-
-main.add_command(generate)
-main.add_command(evaluate)
-main.add_command(validate)
