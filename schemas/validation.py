@@ -7,8 +7,12 @@ reads local files: remote locations are mapped by the catalog or refused.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
+import re
+import shutil
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass
@@ -47,6 +51,13 @@ from dockscap.schemas.problems import Problem
 log = logging.getLogger(__name__)
 
 Document: TypeAlias = bytes | etree._ElementTree | etree._Element
+
+# The namespaces of OVAL's platform schemas (independent, unix, windows, ...).
+OVAL_PLATFORM = re.compile(
+    r"^http://oval\.mitre\.org/XMLSchema/oval-(definitions|system-characteristics)"
+    r"-5#\w+$"
+)
+_XSD = "http://www.w3.org/2001/XMLSchema"
 
 # How many problems an InvalidDocumentError spells out.
 _SHOWN_PROBLEMS = 5
@@ -114,11 +125,36 @@ def validate_file(
 
 
 def load_schema(
-    schemas: SchemaSet, directory: Path, oval_version: str = DEFAULT_OVAL_VERSION
+    schemas: SchemaSet,
+    directory: Path,
+    oval_version: str = DEFAULT_OVAL_VERSION,
+    oval_platforms: frozenset[str] | None = None,
 ) -> xmlschema.XMLSchema10:
-    """The compiled schema set, from this process's cache after the first call."""
+    """The compiled schema set, from this process's cache after the first call.
+
+    With OVAL_PLATFORMS (namespaces), the OVAL platform schemas of other
+    namespaces are left out: see _oval_platforms.
+    """
     version = oval_version if schemas.holds_oval else ""
-    return _compiled(schemas, directory, version)
+    platforms = oval_platforms if schemas.holds_oval else None
+    return _compiled(schemas, directory, version, platforms)
+
+
+def _oval_platforms(root: etree._Element) -> frozenset[str]:
+    """The OVAL platform namespaces (oval-definitions-5#unix, ...) ROOT declares.
+
+    OpenSCAP's OVAL definitions and system characteristics schemas import all
+    their platform schemas (some twenty each: Windows, Solaris, IOS, ...),
+    most of the SCAP 1.3 set's load time. Nothing in the set refers to a
+    platform schema's components but its own namespace's elements
+    (tests/test_schemas.py checks that of the installed files), and a document
+    holds an element, attribute or xsi:type of a namespace only where it
+    declares it. So the platforms a document does not declare cannot take
+    part in its validation, and leaving them out validates it exactly as the
+    whole set would.
+    """
+    declared = {str(uri) for _, uri in root.xpath("//namespace::*")}
+    return frozenset(uri for uri in declared if OVAL_PLATFORM.match(uri))
 
 
 def _root(document: Document, source: str) -> etree._Element:
@@ -146,7 +182,9 @@ def _validate_root(
         oval_version, version_problem = _oval_version(root, schemas)
         if version_problem is not None:
             return Validation(source, kind.name, (version_problem,))
-        schema = load_schema(schemas, schema_dir(explicit_dir), oval_version)
+        schema = load_schema(
+            schemas, schema_dir(explicit_dir), oval_version, _oval_platforms(root)
+        )
 
     problems = tuple(_problem(error) for error in schema.iter_errors(root))
     log.debug(
@@ -186,10 +224,13 @@ def _version_key(version: str) -> tuple[int, ...]:
 
 @functools.cache
 def _compiled(
-    schemas: SchemaSet, directory: Path, oval_version: str
+    schemas: SchemaSet,
+    directory: Path,
+    oval_version: str,
+    oval_platforms: frozenset[str] | None,
 ) -> xmlschema.XMLSchema10:
     catalog = load_catalog(directory)
-    locator = _Locator(catalog, oval_version)
+    locator = _Locator(catalog, oval_version, oval_platforms)
     main, *extras = (locator.pin(catalog.schema_for(ns)) for ns in schemas.namespaces)
     xml_schema = catalog.schema_for(namespaces.XML)
     _require_files([main, xml_schema, *extras], directory)
@@ -229,7 +270,9 @@ def _compiled(
     log.debug(
         "loaded the %s schemas%s from %s in %.1f s",
         schemas.name,
-        f" (OVAL {oval_version})" if oval_version else "",
+        f" (OVAL {oval_version}, platforms: {_platform_names(oval_platforms)})"
+        if oval_version
+        else "",
         directory,
         time.perf_counter() - started,
     )
@@ -260,10 +303,16 @@ class _Locator:
     the chosen version, so that one compiled set never mixes two versions.
     """
 
-    def __init__(self, catalog: Catalog, oval_version: str) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        oval_version: str,
+        oval_platforms: frozenset[str] | None = None,
+    ) -> None:
         self._catalog = catalog
         self._oval_version = oval_version
         self._oval_dir = catalog.directory / "oval"
+        self._oval_platforms = oval_platforms
 
     def __call__(self, location: str) -> str:
         resolved = self._catalog.resolve(location)
@@ -271,7 +320,19 @@ class _Locator:
         if path is None:
             return resolved
         pinned = self.pin(path)
+        left_out = self._left_out(pinned)
+        if left_out is not None:
+            return _empty_schema(left_out).as_uri()
         return resolved if pinned == path else pinned.as_uri()
+
+    def _left_out(self, path: Path) -> str | None:
+        """The namespace of an OVAL platform schema the document does not use."""
+        if self._oval_platforms is None or not path.is_relative_to(self._oval_dir):
+            return None
+        namespace = _target_namespace(path)
+        if namespace is None or not OVAL_PLATFORM.match(namespace):
+            return None
+        return None if namespace in self._oval_platforms else namespace
 
     def pin(self, path: Path) -> Path:
         if not self._oval_version or not path.is_relative_to(self._oval_dir):
@@ -280,6 +341,44 @@ class _Locator:
         if version not in OVAL_VERSIONS or not rest:
             return path
         return self._oval_dir.joinpath(self._oval_version, *rest)
+
+
+@functools.cache
+def _target_namespace(path: Path) -> str | None:
+    """The targetNamespace of a schema document, read from its root element only."""
+    try:
+        for _, element in etree.iterparse(
+            str(path), events=("start",), resolve_entities=False, no_network=True
+        ):
+            return element.get("targetNamespace")
+    except (OSError, etree.XMLSyntaxError):
+        return None  # the schema loader reports it in its own words
+    return None
+
+
+@functools.cache
+def _empty_schema(namespace: str) -> Path:
+    """A schema of NAMESPACE that declares nothing, in a folder of this process."""
+    folder = _empty_schemas_folder()
+    path = folder / f"{len(list(folder.iterdir()))}.xsd"
+    root = etree.Element(
+        f"{{{_XSD}}}schema", nsmap={"xs": _XSD}, targetNamespace=namespace
+    )
+    path.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    return path
+
+
+@functools.cache
+def _empty_schemas_folder() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="dockscap-schemas-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def _platform_names(platforms: frozenset[str] | None) -> str:
+    if platforms is None:
+        return "all"
+    return ", ".join(sorted(uri.rpartition("#")[2] for uri in platforms)) or "none"
 
 
 def _require_files(paths: list[Path], directory: Path) -> None:
