@@ -70,6 +70,7 @@ HINT_TLS = (
 )
 HINT_SSH = "check that `ssh HOST docker system dial-stdio` runs without a prompt"
 HINT_URL = "use unix:///path/docker.sock, tcp://HOST:PORT or ssh://USER@HOST"
+HINT_MID_SCAN = "it stopped or restarted during the scan; run the scan again"
 
 
 @dataclass(frozen=True)
@@ -273,7 +274,9 @@ class Engine:
         missing_ok: bool = False,
     ) -> Any:
         """GET PATH; None for 404 when MISSING_OK; any failure is an EngineError."""
-        with _Translate(self.endpoint, self._ssh_error):
+        # After GET /version the engine is known to have answered: losing it
+        # now means it stopped or restarted mid-scan, whatever the OS says.
+        with _Translate(self.endpoint, self._ssh_error, scanning=bool(self._version)):
             return self._transport.get(path, query, missing_ok)
 
     def _ssh_error(self) -> str | None:
@@ -433,10 +436,14 @@ class _Translate:
     """Turns whatever the SDK, requests, urllib3 or the OS raised into EngineError."""
 
     def __init__(
-        self, endpoint: str, ssh_error: Callable[[], str | None] | None = None
+        self,
+        endpoint: str,
+        ssh_error: Callable[[], str | None] | None = None,
+        scanning: bool = False,
     ) -> None:
         self.endpoint = endpoint
         self.ssh_error = ssh_error
+        self.scanning = scanning
 
     def __enter__(self) -> None:
         return None
@@ -455,6 +462,8 @@ class _Translate:
                 self.endpoint, f"the ssh connection failed: {said}", HINT_SSH
             ) from error
         problem, hint = describe(error, self.endpoint)
+        if self.scanning and hint == HINT_SOCKET:
+            problem, hint = f"the engine stopped answering: {problem}", HINT_MID_SCAN
         raise EngineError(self.endpoint, problem, hint) from error
 
 
@@ -510,7 +519,7 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
     ):
         return (
             f"the connection was lost: {_reason(causes[-1])}",
-            "the engine stopped or restarted during the scan; run the scan again",
+            HINT_MID_SCAN,
         )
     return _reason(error), None
 

@@ -1,0 +1,450 @@
+"""Engine faults: one `Error:` line, exit 1, and no results file written or touched.
+
+Each row of FAULTS brings a fault about and gives the exact line dockscap must
+print. Real parts wherever a real engine can show the fault: a missing or
+refusing socket, a socket this user may not open, a TLS engine with another CA,
+an sshd that refuses, a private engine killed, stopped or restarted mid-scan.
+Where no real engine can be made to answer so (an old API version, a 500, a
+body that is not JSON), the fault proxy (tests/fault_proxy.py) passes requests
+to the real engine and replaces that one answer with a canned one; those rows
+say "canned".
+
+Every row is run with an earlier results file at one path and two new paths:
+after the fault the earlier file is byte for byte as it was, the new ones do
+not exist, and the folder holds nothing else (no temporary file left behind).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import require
+from evaluate_support import MIXED, make_containers
+from fault_proxy import fault_proxy
+from private_engine import IMAGE, PrivateEngine
+from test_evaluate import NOBODY, _free_port, ssh_engine, tls_engine  # noqa: F401
+
+from dockscap.cli import main
+
+pytestmark = pytest.mark.engine
+
+MID_SCAN = "it stopped or restarted during the scan; run the scan again"
+NOT_RUNNING = "is the Docker engine running? Name another with --host or DOCKER_HOST"
+TLS = (
+    "check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY, "
+    "and that the engine listens with TLS on that port"
+)
+SSH = "check that `ssh HOST docker system dial-stdio` runs without a prompt"
+DOCKSCAP = str(Path(sys.executable).with_name("dockscap"))
+EARLIER = b"<earlier results, not to be touched/>\n"
+# Enough containers that the scan has work left when the engine goes away.
+VICTIM_CONTAINERS = 60
+# dockerd waits on its containerd, which starts slowly on a busy machine.
+START_WAIT = 180.0
+
+
+@pytest.fixture
+def short_dir() -> Iterator[Path]:
+    """A folder with a short path: unix socket paths are limited to 107 bytes."""
+    folder = Path(tempfile.mkdtemp(prefix="dsf-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def victim(private_engine: PrivateEngine) -> Iterator[PrivateEngine]:
+    """A second private engine of many containers, for the tests that end it."""
+    engine = PrivateEngine(f"{private_engine.name or 'ci'}-victim")
+    engine.start(wait=START_WAIT)
+    with engine.client() as client:
+        engine.ensure_image(client)
+        present = {c.name for c in client.containers.list(all=True)}
+        for number in range(VICTIM_CONTAINERS):
+            name = f"victim-{number:03d}"
+            if name not in present:
+                client.containers.create(
+                    IMAGE, ["true"], name=name, read_only=number % 2 == 0
+                )
+    yield engine
+    engine.start(wait=START_WAIT)
+    with engine.client() as client:
+        engine.remove_all_containers(client)
+    engine.stop()
+
+
+@dataclass
+class Site:
+    """What a row may use to bring its fault about."""
+
+    request: pytest.FixtureRequest
+    folder: Path  # short, for sockets
+    tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch
+
+    def fixture(self, name: str) -> object:
+        return self.request.getfixturevalue(name)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """How to bring a fault about, and the line dockscap must print for it.
+
+    ARRANGE yields the --host URL (and undoes the fault afterwards). LINE is
+    the whole stderr, with {url} and {socket} filled in; where the OS or
+    OpenSSL words part of it, that part is a regular expression (PATTERN).
+    """
+
+    arrange: Callable[[Site], AbstractContextManager[str]]
+    line: str
+    pattern: bool = False
+    # The mid-scan rows end the engine when the debug log says it listed.
+    debug_log: bool = False
+
+
+@contextmanager
+def missing_socket(site: Site) -> Iterator[str]:
+    yield f"unix://{site.folder}/docker.sock"
+
+
+@contextmanager
+def refusing_socket(site: Site) -> Iterator[str]:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as bound:
+        bound.bind(str(site.folder / "docker.sock"))  # bound, never listening
+        yield f"unix://{site.folder}/docker.sock"
+
+
+@contextmanager
+def closed_tcp_port(site: Site) -> Iterator[str]:
+    yield f"tcp://127.0.0.1:{_free_port()}"
+
+
+@contextmanager
+def socket_of_root_only(site: Site) -> Iterator[str]:
+    """The real engine's socket (root only), opened as user nobody."""
+    require(os.geteuid() == 0, "dropping to another user needs root")
+    engine = site.fixture("engine")
+    assert isinstance(engine, PrivateEngine)
+    os.seteuid(NOBODY)  # the real uid stays root, so it can be taken back
+    try:
+        yield engine.url
+    finally:
+        os.seteuid(0)
+
+
+@contextmanager
+def tls_with_another_ca(site: Site) -> Iterator[str]:
+    """A real TLS engine; the client's CA is one that did not sign its certificate."""
+    url, certs = site.fixture("tls_engine")  # type: ignore[misc]
+    other = site.tmp_path / "other-ca"
+    shutil.copytree(certs, other)
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        + ["-keyout", "/dev/null", "-out", str(other / "ca.pem"), "-subj", "/CN=x"],
+        check=True,
+        capture_output=True,
+    )
+    site.monkeypatch.setenv("DOCKER_TLS_VERIFY", "1")
+    site.monkeypatch.setenv("DOCKER_CERT_PATH", str(other))
+    yield url
+
+
+@contextmanager
+def tls_engine_asked_in_plain_http(site: Site) -> Iterator[str]:
+    url, _ = site.fixture("tls_engine")  # type: ignore[misc]
+    site.monkeypatch.delenv("DOCKER_TLS_VERIFY", raising=False)
+    site.monkeypatch.delenv("DOCKER_CERT_PATH", raising=False)
+    yield url
+
+
+@contextmanager
+def ssh_port_closed(site: Site) -> Iterator[str]:
+    site.fixture("ssh_engine")  # its ssh wrapper: no prompt, no known_hosts
+    yield f"ssh://root@127.0.0.1:{_free_port()}"
+
+
+@contextmanager
+def ssh_key_refused(site: Site) -> Iterator[str]:
+    """A real sshd that no longer accepts the client's key."""
+    url = site.fixture("ssh_engine")
+    assert isinstance(url, str)
+    (site.tmp_path / "authorized_keys").write_text("")
+    yield url
+
+
+def _canned(
+    rewrite: Callable[[str, int, bytes], tuple[int, bytes]],
+) -> Callable[[Site], AbstractContextManager[str]]:
+    """A row whose one answer is canned by the fault proxy in front of the engine."""
+
+    @contextmanager
+    def arrange(site: Site) -> Iterator[str]:
+        engine = site.fixture("engine")
+        assert isinstance(engine, PrivateEngine)
+        make_containers_once(engine)
+        with fault_proxy(
+            site.folder / "proxy.sock",
+            engine.socket,
+            rewrite=lambda method, path, status, body: rewrite(path, status, body),
+        ) as proxy:
+            yield proxy.url
+
+    return arrange
+
+
+def make_containers_once(engine: PrivateEngine) -> None:
+    make_containers(engine, MIXED[:2])
+
+
+def old_api(path: str, status: int, body: bytes) -> tuple[int, bytes]:
+    """Canned: an engine of Docker 1.12's time (Engine API 1.12)."""
+    if path != "/version":
+        return status, body
+    version = json.loads(body)
+    version.update(ApiVersion="1.12", MinAPIVersion="1.12", Version="1.0.1")
+    return status, json.dumps(version).encode()
+
+
+def listing_fails(path: str, status: int, body: bytes) -> tuple[int, bytes]:
+    """Canned: the engine answers the listing with a server error."""
+    if "/containers/json" in path:
+        return 500, b'{"message":"canned: the engine could not list"}'
+    return status, body
+
+
+def inspect_not_json(path: str, status: int, body: bytes) -> tuple[int, bytes]:
+    """Canned: an inspect answer cut short."""
+    if re.search(r"/containers/[0-9a-f]{64}/json$", path):
+        return status, body[: len(body) // 2]
+    return status, body
+
+
+@contextmanager
+def _victim_ends(site: Site, how: str) -> Iterator[str]:
+    """The victim engine ends right after it listed its containers.
+
+    The engine is really ended (SIGKILL, or SIGTERM as `systemctl stop` sends;
+    "restart" starts it again at once), at the moment dockscap's debug log says
+    the listing is in: a hook on the log, not on dockscap's code.
+    """
+    engine = site.fixture("victim")
+    assert isinstance(engine, PrivateEngine)
+    engine.start(wait=START_WAIT)
+    restarting: list[threading.Thread] = []
+
+    class EndTheEngine(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "listed" not in str(record.msg):
+                return
+            end_engine(engine, signal.SIGKILL if how == "kill" else signal.SIGTERM)
+            if how == "restart":
+                restarting.append(
+                    threading.Thread(target=engine.start, args=(START_WAIT,))
+                )
+                restarting[0].start()
+
+    hook = EndTheEngine(logging.DEBUG)
+    logger = logging.getLogger("dockscap.evaluator.engine")
+    logger.addHandler(hook)
+    try:
+        yield engine.url
+    finally:
+        logger.removeHandler(hook)
+        for thread in restarting:
+            thread.join(timeout=120)
+        engine.start(wait=START_WAIT)
+
+
+def end_engine(engine: PrivateEngine, how: signal.Signals) -> None:
+    """Send HOW to the engine's dockerd and wait until it is gone (reaped if ours)."""
+    pid = int(engine.pidfile.read_text())
+    os.kill(pid, how)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            ended, _ = os.waitpid(pid, os.WNOHANG)
+            if ended == pid:
+                return
+        except ChildProcessError:  # started by another process: no zombie to reap
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"dockerd {pid} did not end")
+
+
+@contextmanager
+def killed_mid_scan(site: Site) -> Iterator[str]:
+    with _victim_ends(site, "kill") as url:
+        yield url
+
+
+@contextmanager
+def stopped_mid_scan(site: Site) -> Iterator[str]:
+    with _victim_ends(site, "stop") as url:
+        yield url
+
+
+@contextmanager
+def restarted_mid_scan(site: Site) -> Iterator[str]:
+    with _victim_ends(site, "restart") as url:
+        yield url
+
+
+FAULTS = {
+    "socket missing": Fault(
+        missing_socket, f"{{url}}: no socket at {{socket}} ({NOT_RUNNING})"
+    ),
+    "socket refusing": Fault(
+        refusing_socket, f"{{url}}: connection refused ({NOT_RUNNING})"
+    ),
+    "tcp port closed": Fault(
+        closed_tcp_port, f"{{url}}: connection refused ({NOT_RUNNING})"
+    ),
+    "permission denied": Fault(
+        socket_of_root_only,
+        "{url}: permission denied on the socket {socket} (run as root or as a "
+        "member of the docker group, or scan through a read-only socket proxy)",
+    ),
+    "tls: another CA": Fault(
+        tls_with_another_ca,
+        re.escape("{url}: TLS failed: [SSL: CERTIFICATE_VERIFY_FAILED] certificate ")
+        + r"verify failed: [a-z ]+ \(_ssl\.c:\d+\) "
+        + re.escape(f"({TLS})"),
+        pattern=True,
+    ),
+    "tls: plain http": Fault(
+        tls_engine_asked_in_plain_http,
+        "{url}: GET /version answered 400: Client sent an HTTP request to an "
+        f"HTTPS server. (the engine wants TLS: {TLS})",
+    ),
+    "ssh: port closed": Fault(
+        ssh_port_closed,
+        "{url}: the ssh connection failed: ssh: connect to host 127.0.0.1 port "
+        "{port}: Connection refused " + f"({SSH})",
+    ),
+    "ssh: key refused": Fault(
+        ssh_key_refused,
+        "{url}: the ssh connection failed: root@127.0.0.1: Permission denied "
+        f"(publickey,keyboard-interactive). ({SSH})",
+    ),
+    "api too old (canned /version)": Fault(
+        _canned(old_api),
+        "{url}: the engine speaks Engine API 1.12, older than 1.24 (upgrade the "
+        "engine; dockscap reads Engine API 1.24 or newer)",
+    ),
+    "listing answered 500 (canned)": Fault(
+        _canned(listing_fails),
+        "{url}: GET /v1.41/containers/json answered 500: canned: the engine could "
+        "not list",
+    ),
+    "inspect not JSON (canned)": Fault(
+        _canned(inspect_not_json), "{url}: the engine's answer is not JSON"
+    ),
+    "engine killed mid-scan": Fault(
+        killed_mid_scan,
+        f"{{url}}: the engine stopped answering: connection refused ({MID_SCAN})",
+        debug_log=True,
+    ),
+    "engine stopped mid-scan": Fault(
+        stopped_mid_scan,
+        f"{{url}}: the engine stopped answering: no socket at {{socket}} ({MID_SCAN})",
+        debug_log=True,
+    ),
+    "engine restarted mid-scan": Fault(
+        restarted_mid_scan,
+        f"{{url}}: the engine stopped answering: no socket at {{socket}} ({MID_SCAN})",
+        debug_log=True,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", FAULTS)
+def test_an_engine_fault_is_one_error_line_and_no_file(
+    name: str,
+    request: pytest.FixtureRequest,
+    short_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fault = FAULTS[name]
+    out = tmp_path / "out"
+    out.mkdir()
+    earlier = out / "earlier-xccdf.xml"
+    earlier.write_bytes(EARLIER)
+    site = Site(request, short_dir, tmp_path, monkeypatch)
+
+    log = ["--log-file", str(tmp_path / "dockscap.log")] if fault.debug_log else []
+
+    with fault.arrange(site) as url:
+        run = _evaluate(
+            *log,
+            "evaluate",
+            "--host",
+            url,
+            "--results",
+            str(earlier),
+            "--results-arf",
+            str(out / "new-arf.xml"),
+            "--ckl",
+            str(out / "new.ckl"),
+            "--json",
+            str(out / "new.json"),
+        )
+
+    expected = _expected(fault, url)
+    assert run.exit_code == 1, run.output
+    assert run.stdout == ""
+    (line,) = run.stderr.splitlines()
+    assert line.startswith("Error: ")
+    if fault.pattern:
+        assert re.fullmatch(expected, line[len("Error: ") :]), line
+    else:
+        assert line == f"Error: {expected}"
+    assert "Traceback" not in run.stderr
+    assert earlier.read_bytes() == EARLIER
+    assert sorted(path.name for path in out.iterdir()) == ["earlier-xccdf.xml"]
+
+
+def _expected(fault: Fault, url: str) -> str:
+    socket_path = url.removeprefix("unix://")
+    port = url.rsplit(":", 1)[-1]
+    if fault.pattern:
+        return fault.line.replace(re.escape("{url}"), re.escape(url))
+    return fault.line.format(url=url, socket=socket_path, port=port)
+
+
+def _evaluate(*arguments: str) -> Result:
+    return CliRunner().invoke(main, list(arguments))
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    url = f"unix://{tmp_path}/none.sock"
+
+    run = subprocess.run(
+        [DOCKSCAP, "--debug", "evaluate", "--host", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert run.returncode == 1
+    assert "Traceback (most recent call last)" in run.stderr
+    assert f"dockscap.errors.EngineError: {url}: no socket at" in run.stderr
