@@ -34,10 +34,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import xmlschema
 from click.testing import CliRunner, Result
 from conftest import require
-from evaluate_support import MIXED, make_containers
+from evaluate_support import MIXED, Spec, make_containers
 from fault_proxy import fault_proxy
+from lxml import etree
 from private_engine import IMAGE, PrivateEngine
 from test_evaluate import NOBODY, _free_port, ssh_engine, tls_engine  # noqa: F401
 
@@ -448,3 +450,168 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert "Traceback (most recent call last)" in run.stderr
     assert f"dockscap.errors.EngineError: {url}: no socket at" in run.stderr
+
+
+# -- Containers that go away, and answers that say too little -------------------
+
+XCCDF = "{http://checklists.nist.gov/xccdf/1.2}"
+
+
+def _check_import(xccdf: Path, name: str) -> str:
+    tree = etree.parse(xccdf)
+    for element in tree.iter(f"{XCCDF}check-import"):
+        if element.get("import-name") == name:
+            return element.text or ""
+    return ""
+
+
+def _ckl_vuln(ckl: Path) -> tuple[str, str]:
+    """STATUS and FINDING_DETAILS of DKER-EE-002030 in a CKL."""
+    for vuln in etree.parse(ckl).iter("VULN"):
+        attributes = {
+            data.findtext("VULN_ATTRIBUTE"): data.findtext("ATTRIBUTE_DATA")
+            for data in vuln.iterfind("STIG_DATA")
+        }
+        if attributes.get("Rule_Ver") == "DKER-EE-002030":
+            return vuln.findtext("STATUS") or "", vuln.findtext("FINDING_DETAILS") or ""
+    raise AssertionError(f"{ckl} has no DKER-EE-002030")
+
+
+def test_containers_removed_after_the_listing_are_named_not_counted(
+    engine: PrivateEngine, short_dir: Path, tmp_path: Path, reference: Path
+) -> None:
+    kept = [spec for spec in MIXED if spec.name in ("ro-running", "rw-exited")]
+    kept += [Spec("ro-kept", True, "created"), Spec("rw-kept", False, "created")]
+    doomed = [Spec("gone-ro", True, "created"), Spec("gone-rw", False, "exited")]
+    ids = make_containers(engine, [*kept, *doomed])
+    removed: list[str] = []
+
+    def remove_after_listing(method: str, path: str, status: int, body: bytes) -> None:
+        # Really removed, through the engine, once its listing is on the way.
+        if "/containers/json" not in path or removed:
+            return
+        with engine.client() as client:
+            for spec in doomed:
+                client.containers.get(ids[spec.name]).remove(force=True)
+                removed.append(spec.name)
+
+    files = {name: tmp_path / name for name in ("r.xml", "r.ckl", "r.json")}
+    with fault_proxy(
+        short_dir / "proxy.sock", engine.socket, after=remove_after_listing
+    ) as proxy:
+        run = _evaluate(
+            "evaluate",
+            "--host",
+            proxy.url,
+            "--results",
+            str(files["r.xml"]),
+            "--ckl",
+            str(files["r.ckl"]),
+            "--json",
+            str(files["r.json"]),
+        )
+
+    gone = {spec.name for spec in doomed}
+    with engine.client() as client:
+        assert {c.name for c in client.containers.list(all=True)} == {
+            spec.name for spec in kept
+        }
+    assert run.exit_code == 2, run.output  # rw-exited and rw-kept still fail
+    summary = next(
+        line for line in run.stdout.splitlines() if line.startswith("Removed during")
+    )
+    assert summary.startswith("Removed during the scan, not counted (2): ")
+    assert set(summary.split(": ", 1)[1].split(", ")) == gone
+    assert f"Containers checked: {len(kept)}" in run.stdout
+
+    assert set(_check_import(files["r.xml"], "vanished_containers").split("\n")) == gone
+    assert _check_import(files["r.xml"], "containers_checked") == str(len(kept))
+    message = etree.parse(files["r.xml"]).findtext(f".//{XCCDF}message") or ""
+    assert "2 container(s) were removed during the scan and are not counted" in message
+
+    status, details = _ckl_vuln(files["r.ckl"])
+    assert status == "Open"
+    (line,) = [x for x in details.splitlines() if x.startswith("Removed between")]
+    named = line.removeprefix(
+        "Removed between listing and inspection, so not counted: "
+    )
+    assert set(named.rstrip(".").split(", ")) == gone
+    _assert_valid_ckl(files["r.ckl"], reference)
+
+    host = json.loads(files["r.json"].read_text())["hosts"][0]
+    assert set(host["vanished"]) == gone
+    assert host["counts"]["vanished"] == 2
+    assert host["counts"]["checked"] == len(kept)
+    assert {c["name"] for c in host["containers"]} == {spec.name for spec in kept}
+
+
+# Canned: each container's real inspect answer (ReadonlyRootfs true) is changed
+# by the proxy in the way no real engine answers; the reason is what the results
+# must say for it.
+ODD_ANSWERS = {
+    "odd-missing": (lambda hc: hc.pop("ReadonlyRootfs"), "is missing from"),
+    "odd-null": (lambda hc: hc.update(ReadonlyRootfs=None), "is null"),
+    "odd-string": (lambda hc: hc.update(ReadonlyRootfs="true"), "is 'true', not a"),
+    "odd-number": (lambda hc: hc.update(ReadonlyRootfs=1), "is 1, not a boolean"),
+    "odd-no-hostconfig": (None, "the engine reported no HostConfig"),
+}
+
+
+def _odd_inspect(path: str, status: int, body: bytes) -> tuple[int, bytes]:
+    if status != 200 or not re.search(r"/containers/[0-9a-f]{64}/json$", path):
+        return status, body
+    document = json.loads(body)
+    name = document["Name"].lstrip("/")
+    if name not in ODD_ANSWERS:
+        return status, body
+    change, _ = ODD_ANSWERS[name]
+    if change is None:
+        del document["HostConfig"]
+    else:
+        change(document["HostConfig"])
+    return status, json.dumps(document).encode()
+
+
+def test_odd_inspect_answers_are_errors_never_passes(
+    engine: PrivateEngine, short_dir: Path, tmp_path: Path, reference: Path
+) -> None:
+    make_containers(
+        engine,
+        [Spec("ro-plain", True, "running")]
+        + [Spec(name, True, "created") for name in ODD_ANSWERS],
+    )
+    xccdf, ckl = tmp_path / "r.xml", tmp_path / "r.ckl"
+
+    with fault_proxy(
+        short_dir / "proxy.sock",
+        engine.socket,
+        rewrite=lambda method, path, status, body: _odd_inspect(path, status, body),
+    ) as proxy:
+        run = _evaluate(
+            "evaluate", "--host", proxy.url, "--results", str(xccdf), "--ckl", str(ckl)
+        )
+
+    assert run.exit_code == 1, run.output
+    assert "Result: ERROR" in run.stdout
+    assert f"Containers checked: {1 + len(ODD_ANSWERS)} (1 read-only" in run.stdout
+    result = etree.parse(xccdf).findtext(f".//{XCCDF}rule-result/{XCCDF}result")
+    assert result == "error"
+    undecided = _check_import(xccdf, "undetermined_containers").splitlines()
+    status, details = _ckl_vuln(ckl)
+    assert status == "Not_Reviewed"
+    for name, (_, reason) in ODD_ANSWERS.items():
+        (line,) = [line for line in undecided if line.startswith(f"{name} (")]
+        assert reason in line.split("): ", 1)[1]
+        assert any(
+            row.startswith(f"- {name} (") and reason in row
+            for row in details.splitlines()
+        ), name
+        row = next(x for x in run.stdout.splitlines() if x.startswith(name))
+        assert reason in row
+    assert "ro-plain" not in "\n".join(undecided)
+    _assert_valid_ckl(ckl, reference)
+
+
+def _assert_valid_ckl(ckl: Path, reference: Path) -> None:
+    schema = xmlschema.XMLSchema(reference / "checklist" / "U_Checklist_Schema_V2.xsd")
+    schema.validate(str(ckl))
