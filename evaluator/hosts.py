@@ -56,7 +56,9 @@ def engine_targets(
     Without either, one target: the engine DOCKER_HOST names, else the local
     socket. An endpoint named twice is refused: it would be scanned twice.
     """
-    named = [(host, None, "--host") for host in hosts]
+    named: list[tuple[str, str | None, str]] = [
+        (host, None, "--host") for host in hosts
+    ]
     if hosts_file is not None:
         named += read_hosts_file(hosts_file)
     if not named:

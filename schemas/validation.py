@@ -350,7 +350,8 @@ def _target_namespace(path: Path) -> str | None:
         for _, element in etree.iterparse(
             str(path), events=("start",), resolve_entities=False, no_network=True
         ):
-            return element.get("targetNamespace")
+            namespace = element.get("targetNamespace")
+            return str(namespace) if namespace is not None else None
     except (OSError, etree.XMLSyntaxError):
         return None  # the schema loader reports it in its own words
     return None
