@@ -70,6 +70,20 @@ def populate(
     return Population(size)
 
 
+def size_order(client: docker.APIClient, sizes: list[int]) -> list[int]:
+    """SIZES in the order that creates and removes the fewest containers.
+
+    From an empty engine that is ascending; from one left with the most
+    containers by an earlier run, descending.
+    """
+    present = len(_present(client))
+    ascending = sorted(sizes)
+    smallest, largest = ascending[0], ascending[-1]
+    up = max(0, present - smallest) + (largest - smallest)
+    down = max(0, largest - present) + (largest - smallest)
+    return ascending if up <= down else ascending[::-1]
+
+
 def _present(client: docker.APIClient) -> dict[int, str]:
     """The benchmark's containers by index; refuses an engine holding others."""
     present: dict[int, str] = {}

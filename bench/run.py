@@ -36,7 +36,7 @@ from pathlib import Path
 
 from audit import Audit, RequestRecorder, audit
 from measure import Sample, measure
-from population import ForeignContainers, Population, populate
+from population import ForeignContainers, Population, populate, size_order
 from rich.console import Console
 from rich.table import Table
 from tools import (
@@ -208,14 +208,17 @@ def benchmark(engine: PrivateEngine, arguments: argparse.Namespace) -> int:
     if "oscap" in arguments.tools:
         content = generate_content(folder / "content", engine, arguments.release)
 
+    with engine.client() as client:
+        sizes = size_order(client.api, arguments.sizes)
     results = []
-    for size in arguments.sizes:
+    for size in sizes:
         with engine.client(timeout=300) as client:
             image = engine.ensure_image(client)
             population = populate(client.api, image, size, _progress)
         tools = make_tools(arguments, engine, content, folder / "runs" / str(size))
         results.append(run_size(population, tools, engine, arguments))
 
+    results.sort(key=lambda result: result.size)
     targets = check_targets(results)
     print_tables(results, targets)
     if arguments.json:
@@ -532,7 +535,8 @@ def print_tables(results: list[SizeResult], targets: list[Target]) -> None:
 def _title(result: SizeResult) -> str:
     rounds = max(len(tool.samples) for tool in result.tools.values())
     return (
-        f"N = {result.size} containers ({result.expected.describe()}), "
+        f"N = {result.size} containers: {result.expected.read_only} read-only, "
+        f"{result.expected.writable} writable; "
         f"{rounds} round(s); load average {result.load_before} -> {result.load_after}"
     )
 
