@@ -139,7 +139,7 @@ class ProgressDisplay:
     """
 
     def __init__(
-        self, console: Console, engines: int, delay: float = PROGRESS_DELAY
+        self, console: Console, engines: int, delay: float | None = None
     ) -> None:
         from rich.progress import (
             BarColumn,
@@ -164,12 +164,12 @@ class ProgressDisplay:
         self.engines: TaskID | None = None
         if engines > 1:
             self.engines = self.progress.add_task("Engines", total=engines, unit="")
-        self._delay = delay
+        self._delay = PROGRESS_DELAY if delay is None else delay
         self._lock = threading.Lock()
         self._ended = False
         self._listed = 0
         self._listed_lock = threading.Lock()
-        self._timer = threading.Timer(delay, self._show)
+        self._timer = threading.Timer(self._delay, self._show)
         self._timer.daemon = True
 
     def __enter__(self) -> ProgressDisplay:
