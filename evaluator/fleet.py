@@ -12,10 +12,10 @@ ends. rich's progress module is imported only then.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -65,23 +65,43 @@ def scan_engines(
     """Scan every target with SCAN_ONE, at most PARALLEL at once.
 
     Outcomes come back in the targets' order, whatever order the scans end in.
-    A single target is scanned on this thread, so Ctrl-C stops it at once.
+    A single target is scanned on this thread. The workers are daemon threads:
+    on Ctrl-C the run ends at once instead of waiting for engines that may
+    take a minute to time out.
     """
     if len(targets) == 1:
         return [_outcome(targets[0], scan_one, display)]
 
-    pool = ThreadPoolExecutor(min(parallel, len(targets)), thread_name_prefix="engine")
-    futures: list[Future[EngineOutcome]] = [
-        pool.submit(_outcome, target, scan_one, display) for target in targets
+    outcomes: list[EngineOutcome | None] = [None] * len(targets)
+    waiting: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for position in range(len(targets)):
+        waiting.put(position)
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        while not failures:
+            try:
+                position = waiting.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                outcomes[position] = _outcome(targets[position], scan_one, display)
+            except BaseException as error:  # noqa: BLE001 - raised on the main thread
+                failures.append(error)
+
+    workers = [
+        threading.Thread(target=work, name=f"engine-{number}", daemon=True)
+        for number in range(min(parallel, len(targets)))
     ]
-    try:
-        outcomes = [future.result() for future in futures]
-    except BaseException:
-        # Engines not yet started are not started; those in flight end on their own.
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-    return outcomes
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    # Not an engine's fault (content, a bug): the whole run ends, as with one engine.
+    if failures:
+        raise failures[0]
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
 def _outcome(

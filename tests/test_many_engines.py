@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -578,3 +580,36 @@ def test_without_a_terminal_there_is_no_progress_noise(
     assert "Engines (2): 2 scanned, 0 not scanned" in run.stdout
     for mark in PROGRESS_MARKS:
         assert mark not in run.stdout + run.stderr
+
+
+@pytest.mark.engine
+def test_ctrl_c_ends_a_run_at_once_and_writes_nothing(
+    engine: PrivateEngine, tmp_path: Path
+) -> None:
+    # An engine that accepts the connection and never answers: its scan would
+    # only end with the client's 60 s timeout.
+    silent = tmp_path / "silent.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(silent))
+    listener.listen(8)
+    out = tmp_path / "out"
+    dockscap = Path(sys.executable).with_name("dockscap")
+
+    with listener:
+        run = subprocess.Popen(
+            [dockscap, "evaluate", "-H", engine.url, "-H", f"unix://{silent}",
+             "--results-arf", str(out / "arf.xml")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        time.sleep(2)  # both scans have started; the silent one hangs
+        started = time.monotonic()
+        run.send_signal(signal.SIGINT)
+        stdout, stderr = run.communicate(timeout=30)
+        waited = time.monotonic() - started
+
+    assert run.returncode == 130, stdout + stderr
+    assert waited < 5
+    assert stderr.strip().splitlines()[-1] == "Interrupted; no result file was written."
+    assert not out.exists()
