@@ -64,6 +64,10 @@ def main(arguments: list[str]) -> int:
         str(DOCKSCAP), "evaluate", "--host", url, *arguments,
         "--results-arf", str(OUT / "arf.xml"),
         "--results", str(OUT / "xccdf-results.xml"),
+        "--ckl", str(OUT / "checklist.ckl"),
+        "--cklb", str(OUT / "checklist.cklb"),
+        "--report", str(OUT / "report.html"),
+        "--json", str(OUT / "results.json"),
     ]
     print("$", " ".join(command[1:]).replace(str(ROOT) + "/", ""))
     code = subprocess.run(command, check=False).returncode
