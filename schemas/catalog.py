@@ -49,19 +49,18 @@ def schema_dir(explicit: Path | None = None) -> Path:
     return chosen.resolve()
 
 
-def ckl_schema_file(explicit: Path | None = None) -> Path:
-    """DISA's checklist schema that the user named, which dockscap never ships."""
+def ckl_schema_file(explicit: Path | None = None) -> Path | None:
+    """DISA's checklist schema that the user named, which dockscap never ships.
+
+    None when none is named: a CKL then gets dockscap's structural check.
+    """
     from_env = os.environ.get(CKL_SCHEMA_ENV)
     chosen = Path(explicit) if explicit is not None else None
     if chosen is None and from_env:
         chosen = Path(from_env)
 
     if chosen is None:
-        raise SchemaError(
-            "validating a CKL needs DISA's checklist schema U_Checklist_Schema_V2.xsd "
-            "(shipped with STIG Viewer 2), which dockscap does not include: name it "
-            f"with --ckl-schema FILE (or {CKL_SCHEMA_ENV})"
-        )
+        return None
     if not chosen.is_file():
         raise SchemaError(f"{chosen}: the CKL schema file does not exist")
     return chosen.resolve()

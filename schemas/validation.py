@@ -34,6 +34,7 @@ from dockscap.schemas.catalog import (
     local_path,
     schema_dir,
 )
+from dockscap.schemas.ckl import CKL_STRUCTURAL_KIND, ckl_structure
 from dockscap.schemas.cklb import CKLB_KIND, validate_cklb
 from dockscap.schemas.identities import follow_xsd_identity_rules
 from dockscap.schemas.kinds import (
@@ -46,7 +47,7 @@ from dockscap.schemas.kinds import (
     detect_kind,
     schema_set_for,
 )
-from dockscap.schemas.problems import Problem
+from dockscap.schemas.problems import Problem, element_path
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +176,10 @@ def _validate_root(
     started = time.perf_counter()
 
     if kind is CKL:
-        schema = _ckl_compiled(ckl_schema_file(ckl_schema))
+        named = ckl_schema_file(ckl_schema)
+        if named is None:
+            return Validation(source, CKL_STRUCTURAL_KIND, tuple(ckl_structure(root)))
+        schema = _ckl_compiled(named)
         oval_version = ""
     else:
         schemas = schema_set_for(kind, root)
@@ -209,7 +213,7 @@ def _oval_version(
         if version not in OVAL_VERSIONS:
             return "", Problem(
                 element.sourceline,
-                _element_path(element),
+                element_path(element),
                 f"OVAL schema_version {version!r} is not one dockscap validates "
                 f"({', '.join(OVAL_VERSIONS)})",
             )
@@ -398,30 +402,8 @@ def _problem(error: xmlschema.XMLSchemaValidationError) -> Problem:
         message = f"{message} (found {error.obj!r})"
     element = error.elem
     if isinstance(element, etree._Element):
-        return Problem(element.sourceline, _element_path(element), message)
+        return Problem(element.sourceline, element_path(element), message)
     return Problem(error.sourceline, error.path or "/", message)
-
-
-def _element_path(element: etree._Element) -> str:
-    """An XPath to `element` with the document's own prefixes.
-
-    xmlschema's paths fall back to {namespace}names for elements whose prefix
-    is declared below the root (every component of a data stream).
-    """
-    steps = [_step(node) for node in (element, *element.iterancestors())]
-    return "/" + "/".join(reversed(steps))
-
-
-def _step(node: etree._Element) -> str:
-    local = etree.QName(node).localname
-    name = f"{node.prefix}:{local}" if node.prefix else local
-    parent = node.getparent()
-    if parent is None:
-        return name
-    twins = [sibling for sibling in parent if sibling.tag == node.tag]
-    if len(twins) == 1:
-        return name
-    return f"{name}[{twins.index(node) + 1}]"
 
 
 def _summary(outcome: Validation) -> str:

@@ -598,19 +598,47 @@ def test_a_ckl_status_outside_disas_vocabulary_is_reported(
     assert "'Passed'" in problems[0].message
 
 
-def test_a_ckl_without_disas_schema_cannot_be_validated(
+def test_without_disas_schema_a_ckl_gets_the_structural_check(
     reference: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("DOCKSCAP_CKL_SCHEMA", raising=False)
+    example = reference / "checklist" / "example-stigviewer-2.17.ckl"
+    tree = etree.parse(str(example))
+    vulns = tree.findall("STIGS/iSTIG/VULN")
+    status = vulns[1].find("STATUS")
+    status.text = "Passed"
+    rule_id = next(
+        data.findtext("ATTRIBUTE_DATA")
+        for data in vulns[1].iterfind("STIG_DATA")
+        if data.findtext("VULN_ATTRIBUTE") == "Rule_ID"
+    )
+
+    sound = validate_file(example)
+    problems = validate(tree, source="edited.ckl")
+
+    assert sound.kind.startswith("STIG Viewer checklist (CKL), structural check")
+    assert sound.problems == ()
+    assert [(p.line, p.path, p.message) for p in problems] == [
+        (
+            status.sourceline,
+            "/CHECKLIST/STIGS/iSTIG/VULN[2]/STATUS",
+            f"{rule_id}: STATUS 'Passed' is not one of NotAFinding, Open, "
+            "Not_Applicable, Not_Reviewed",
+        )
+    ]
+
+
+def test_a_named_ckl_schema_that_is_missing_is_an_error(
+    reference: Path, tmp_path: Path
+) -> None:
+    absent = tmp_path / "U_Checklist_Schema_V2.xsd"
 
     with pytest.raises(SchemaError) as caught:
-        validate_file(reference / "checklist" / "example-stigviewer-2.17.ckl")
+        validate_file(
+            reference / "checklist" / "example-stigviewer-2.17.ckl", ckl_schema=absent
+        )
 
-    assert str(caught.value) == (
-        "validating a CKL needs DISA's checklist schema U_Checklist_Schema_V2.xsd "
-        "(shipped with STIG Viewer 2), which dockscap does not include: name it "
-        "with --ckl-schema FILE (or DOCKSCAP_CKL_SCHEMA)"
-    )
+    assert str(caught.value) == f"{absent}: the CKL schema file does not exist"
 
 
 # --- CKLB: a structural check ----------------------------------------------------
