@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import jsonschema
@@ -25,10 +23,14 @@ from dockscap.evaluator.results import (
     Waiver,
 )
 from dockscap.evaluator.waivers import is_expired, scan_day
+from dockscap.schemas.json_results import (
+    SCHEMA_FILE,
+    SCHEMA_VERSION,
+    TOOL_NAME,
+    results_schema,
+    results_validator,
+)
 from dockscap.timestamps import now, xs_datetime
-
-SCHEMA_VERSION = 1
-SCHEMA_FILE = "results-v1.schema.json"
 
 # What a verdict says about the root filesystem; an error says nothing.
 READ_ONLY = {Verdict.PASS: True, Verdict.FAIL: False, Verdict.ERROR: None}
@@ -56,7 +58,7 @@ def results_document(
     ids = first.rule.ids(first.release.name)
     return {
         "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "dockscap", "version": __version__},
+        "tool": {"name": TOOL_NAME, "version": __version__},
         "generated": xs_datetime(now()),
         "benchmark": {
             "id": first.benchmark.xccdf_id("benchmark", first.benchmark.id),
@@ -83,7 +85,7 @@ def results_document(
 
 def validate_document(document: dict[str, Any]) -> None:
     """Raise InvalidDocumentError naming where the document breaks its schema."""
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
+    error = jsonschema.exceptions.best_match(results_validator().iter_errors(document))
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "(top)"
         raise InvalidDocumentError(
@@ -93,17 +95,7 @@ def validate_document(document: dict[str, Any]) -> None:
 
 def schema() -> dict[str, Any]:
     """The JSON Schema of the current schema_version, as shipped in the package."""
-    text = resources.files("dockscap.evaluator").joinpath("schemas", SCHEMA_FILE)
-    loaded: dict[str, Any] = json.loads(text.read_text(encoding="utf-8"))
-    return loaded
-
-
-@cache
-def _validator() -> jsonschema.protocols.Validator:
-    document = schema()
-    validator_class = jsonschema.validators.validator_for(document)
-    validator_class.check_schema(document)
-    return validator_class(document, format_checker=validator_class.FORMAT_CHECKER)
+    return results_schema()
 
 
 def _common(scans: Sequence[EngineScan]) -> EngineScan:

@@ -25,6 +25,9 @@ CKLB_KIND = "STIG Viewer 3 checklist (CKLB, structural check)"
 STATUSES = ("not_a_finding", "open", "not_applicable", "not_reviewed")
 SEVERITIES = ("high", "medium", "low")
 
+# The top-level keys that tell a CKLB from other JSON documents.
+_MARKERS = ("cklb_version", "stigs", "target_data")
+
 _TYPES: dict[str, tuple[type, ...]] = {
     "a string": (str,),
     "an array": (list,),
@@ -110,6 +113,15 @@ _RULE_KEYS = (
     _Key("legacy_ids", "an array", required=False),
     _Key("overrides", "an object", required=False),
 )
+
+
+def is_cklb(document: Mapping[str, Any]) -> bool:
+    """True for a JSON object with any top-level key only a CKLB has.
+
+    One is enough: a checklist that lost the others is still checked as a
+    CKLB, and its problems name them.
+    """
+    return any(key in document for key in _MARKERS)
 
 
 def validate_cklb(

@@ -24,7 +24,7 @@ from lxml import etree
 from xmlschema.exceptions import XMLSchemaWarning
 
 from dockscap import namespaces
-from dockscap.errors import InvalidDocumentError, SchemaError
+from dockscap.errors import InputError, InvalidDocumentError, SchemaError
 from dockscap.safexml import parse_json_bytes, parse_xml_bytes, read_limited
 from dockscap.schemas.catalog import (
     INSTALL_HINT,
@@ -35,8 +35,13 @@ from dockscap.schemas.catalog import (
     schema_dir,
 )
 from dockscap.schemas.ckl import CKL_STRUCTURAL_KIND, ckl_structure
-from dockscap.schemas.cklb import CKLB_KIND, validate_cklb
+from dockscap.schemas.cklb import CKLB_KIND, is_cklb, validate_cklb
 from dockscap.schemas.identities import follow_xsd_identity_rules
+from dockscap.schemas.json_results import (
+    RESULTS_KIND,
+    is_dockscap_results,
+    validate_results,
+)
 from dockscap.schemas.kinds import (
     CKL,
     DEFAULT_OVAL_VERSION,
@@ -118,11 +123,26 @@ def validate_file(
     data = read_limited(path, what="document")
 
     if _looks_like_json(data):
-        checklist = parse_json_bytes(data, source=source, what="CKLB checklist")
-        return Validation(source, CKLB_KIND, tuple(validate_cklb(checklist)))
+        return _validate_json(data, source)
 
     tree = parse_xml_bytes(data, source=source, what="document")
     return _validate_root(tree.getroot(), source, schema_dir, ckl_schema)
+
+
+def _validate_json(data: bytes, source: str) -> Validation:
+    """A JSON document is told by its top-level keys: dockscap's results or a CKLB."""
+    document = parse_json_bytes(data, source=source, what="document")
+
+    if is_dockscap_results(document):
+        return Validation(source, RESULTS_KIND, tuple(validate_results(document)))
+    if is_cklb(document):
+        return Validation(source, CKLB_KIND, tuple(validate_cklb(document)))
+    raise InputError(
+        f"{source}: the JSON document is neither a CKLB checklist (with "
+        "cklb_version, stigs and target_data) nor dockscap's JSON results (with "
+        'schema_version and tool.name "dockscap"), the JSON documents dockscap '
+        "validates"
+    )
 
 
 def load_schema(

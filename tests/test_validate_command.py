@@ -149,12 +149,12 @@ BAD_INPUT = [
     (
         "json-array",
         b'[{"title": "x"}]',
-        ": the CKLB checklist is an array at its top level, not a JSON object",
+        ": the document is an array at its top level, not a JSON object",
     ),
     (
         "broken-json",
         b'{"title": "x",\n "stigs": [}',
-        ":2: the CKLB checklist is not valid JSON: Expecting value",
+        ":2: the document is not valid JSON: Expecting value",
     ),
 ]
 
