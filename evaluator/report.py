@@ -2,8 +2,9 @@
 
 The page carries its styles and its small sorting script inline and loads
 nothing, so it can be mailed, archived or opened offline. It is written as
-polyglot HTML (also well-formed XML), which lets us check its structure
-before it is written, the way every other output is checked.
+polyglot HTML (also well-formed XML), which lets us check it before it is
+written, the way every other output is checked, with the checks
+`dockscap validate` makes (schemas/html_report.py).
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import jinja2
-from lxml import etree
 
 from dockscap import __version__
-from dockscap.errors import InvalidDocumentError
 from dockscap.evaluator.results import (
     ContainerVerdict,
     EngineScan,
@@ -26,6 +25,7 @@ from dockscap.evaluator.results import (
     Waiver,
 )
 from dockscap.evaluator.waivers import is_expired, scan_day
+from dockscap.schemas.html_report import assert_sound_html_report
 from dockscap.timestamps import now, xs_datetime
 
 TEMPLATE = "report.html.j2"
@@ -105,7 +105,7 @@ def render_report(
     )
 
     data = page.encode("utf-8")
-    _check_well_formed(data)
+    assert_sound_html_report(data, source="the new HTML report")
     return data
 
 
@@ -120,16 +120,6 @@ def _environment() -> jinja2.Environment:
     environment.filters["paragraphs"] = _paragraphs
     environment.filters["xs_datetime"] = xs_datetime
     return environment
-
-
-def _check_well_formed(data: bytes) -> None:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    try:
-        etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as error:
-        raise InvalidDocumentError(
-            f"the HTML report is not well-formed: {error}"
-        ) from error
 
 
 def _host(scan: EngineScan, index: int) -> HostView:

@@ -106,6 +106,9 @@ KINDS = (
 )
 _BY_ROOT = {kind.root: kind for kind in KINDS}
 
+# The kinds told apart otherwise than by their root element (validation.py).
+OTHER_KINDS = "a CKLB checklist, dockscap's JSON results or dockscap's HTML report"
+
 _SCHEMA_VERSION = _clark(namespaces.OVAL_COMMON, "schema_version")
 _OVAL_RESULTS = _clark(namespaces.OVAL_RESULTS, "oval_results")
 # OVAL 5.11 allows a platform suffix: "5.11.2:1.0".
@@ -122,7 +125,7 @@ def detect_kind(root: etree._Element, *, source: str) -> DocumentKind:
     expected = ", ".join(k.name for k in KINDS)
     raise InputError(
         f"{where}: the root element {root.tag} is not a document dockscap "
-        f"validates (expected one of: {expected}; or a CKLB checklist)"
+        f"validates (expected one of: {expected}; or {OTHER_KINDS})"
     )
 
 

@@ -36,6 +36,11 @@ from dockscap.schemas.catalog import (
 )
 from dockscap.schemas.ckl import CKL_STRUCTURAL_KIND, ckl_structure
 from dockscap.schemas.cklb import CKLB_KIND, is_cklb, validate_cklb
+from dockscap.schemas.html_report import (
+    HTML_REPORT_KIND,
+    is_html_report,
+    validate_html_report,
+)
 from dockscap.schemas.identities import follow_xsd_identity_rules
 from dockscap.schemas.json_results import (
     RESULTS_KIND,
@@ -118,10 +123,18 @@ def assert_valid(
 def validate_file(
     path: Path, *, schema_dir: Path | None = None, ckl_schema: Path | None = None
 ) -> Validation:
-    """Read a user's file safely, tell its kind (XML or CKLB JSON) and validate it."""
+    """Read a user's file safely, tell its kind and validate it.
+
+    dockscap's HTML report is told by its HTML5 doctype, a JSON document by its
+    top-level keys (schemas/json_results.py, schemas/cklb.py), any other XML
+    document by its root element (schemas/kinds.py).
+    """
     source = str(path)
     data = read_limited(path, what="document")
 
+    if is_html_report(data):
+        problems = validate_html_report(data, source=source)
+        return Validation(source, HTML_REPORT_KIND, tuple(problems))
     if _looks_like_json(data):
         return _validate_json(data, source)
 

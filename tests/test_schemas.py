@@ -1033,5 +1033,6 @@ def test_a_document_of_another_kind_is_refused(schemas: Path) -> None:
         "document dockscap validates (expected one of: XCCDF 1.2 Benchmark, XCCDF 1.2 "
         "TestResult, XCCDF 1.2 Tailoring, XCCDF 1.1 Benchmark, OVAL definitions, "
         "CPE 2.3 dictionary, SCAP 1.3 source data stream, ARF 1.1 asset report "
-        "collection, STIG Viewer checklist (CKL); or a CKLB checklist)"
+        "collection, STIG Viewer checklist (CKL); or a CKLB checklist, dockscap's "
+        "JSON results or dockscap's HTML report)"
     )

@@ -22,7 +22,7 @@ KINDS = (
     "expected one of: XCCDF 1.2 Benchmark, XCCDF 1.2 TestResult, XCCDF 1.2 "
     "Tailoring, XCCDF 1.1 Benchmark, OVAL definitions, CPE 2.3 dictionary, SCAP 1.3 "
     "source data stream, ARF 1.1 asset report collection, STIG Viewer checklist "
-    "(CKL); or a CKLB checklist"
+    "(CKL); or a CKLB checklist, dockscap's JSON results or dockscap's HTML report"
 )
 
 
