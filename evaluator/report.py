@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import jinja2
+import markupsafe
 
 from dockscap import __version__
+from dockscap.evaluator.evidence import xml_safe
 from dockscap.evaluator.results import (
     ContainerVerdict,
     EngineScan,
@@ -116,10 +118,27 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_xml_text,
     )
     environment.filters["paragraphs"] = _paragraphs
     environment.filters["xs_datetime"] = xs_datetime
     return environment
+
+
+def _xml_text(value: object) -> object:
+    """Every value the page shows, without the characters XML 1.0 forbids.
+
+    An engine's text may hold any of them, and one would make the page not
+    well-formed (and not valid HTML either); they are replaced and logged. A
+    carriage return is written as a reference, which parsers do not fold
+    into a line feed. Escaped text (Markup) stays escaped, once.
+    """
+    if not isinstance(value, str):
+        return value
+    if not isinstance(value, markupsafe.Markup):
+        value = markupsafe.escape(value)
+    text = xml_safe(str(value), "the HTML report").replace("\r", "&#13;")
+    return markupsafe.Markup(text)
 
 
 def _host(scan: EngineScan, index: int) -> HostView:
