@@ -26,6 +26,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 import socket
 import ssl
 import time
@@ -421,7 +422,40 @@ class _Transport:
             return None
         if status != 200:
             raise _StatusError(path, status, _explanation(body))
-        return json.loads(body)
+        document = json.loads(body)
+        if _SURROGATE_ESCAPE.search(body):
+            document = _without_surrogates(document, path)
+        return document
+
+
+# JSON escapes \uD800 to \uDFFF can carry lone surrogates, which no Unicode text
+# holds and no writer can encode; Go's encoder never writes them, others might.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(document: Any, path: str) -> Any:
+    """DOCUMENT with every lone surrogate in its keys and strings replaced by U+FFFD."""
+    replaced = 0
+
+    def clean(value: Any) -> Any:
+        nonlocal replaced
+        if isinstance(value, str):
+            text, count = _SURROGATE.subn("\ufffd", value)
+            replaced += count
+            return text
+        if isinstance(value, list):
+            return [clean(item) for item in value]
+        if isinstance(value, dict):
+            return {clean(key): clean(item) for key, item in value.items()}
+        return value
+
+    cleaned = clean(document)
+    if replaced:
+        log.debug(
+            "replaced %d lone surrogate(s) in the answer to GET %s", replaced, path
+        )
+    return cleaned
 
 
 class _StatusError(Exception):
