@@ -29,19 +29,31 @@ from dockscap.schemas.validation import validate_file
     type=click.Path(path_type=Path),
     help=(
         "DISA's checklist schema U_Checklist_Schema_V2.xsd (from STIG Viewer 2), "
-        f"needed to validate a CKL [default: ${CKL_SCHEMA_ENV}]."
+        "to validate a CKL against it rather than check its structure "
+        f"[default: ${CKL_SCHEMA_ENV}]."
     ),
 )
 def validate(
     files: tuple[Path, ...], schemas: Path | None, ckl_schema: Path | None
 ) -> None:
-    """Validate FILE... against the official schemas, offline.
+    """Validate FILE..., any file dockscap writes, offline.
 
-    Each file's kind is told by its root element: XCCDF 1.1 or 1.2, OVAL
-    definitions, CPE dictionary, SCAP 1.3 source data stream, ARF, or a CKL;
-    a JSON file is a CKLB checklist, whose structure is checked (DISA
-    publishes no CKLB schema). Exit code 0 when every file is valid, 1
-    otherwise.
+    \b
+    Each file's kind is told by its content:
+      XCCDF 1.2 Benchmark, TestResult or Tailoring,
+      XCCDF 1.1 Benchmark, OVAL definitions, CPE 2.3 dictionary,
+      SCAP 1.3 source data stream, ARF 1.1 asset report collection:
+        against the official XSDs (--schemas);
+      STIG Viewer checklist (CKL): a structural check, or DISA's
+        schema when --ckl-schema names it;
+      STIG Viewer 3 checklist (CKLB): a structural check (DISA
+        publishes no CKLB schema);
+      dockscap JSON results (evaluate --json): against their JSON Schema;
+      dockscap HTML report (evaluate --report): well-formed, self-contained
+        and naming dockscap as its generator.
+
+    Each problem is a line, FILE:LINE: PATH: message (no LINE in JSON).
+    Exit code 0 when every file is valid, 1 otherwise.
     """
     # Every file is reported, even after one that fails.
     outcomes = [_report(path, schemas, ckl_schema) for path in files]

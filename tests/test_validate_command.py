@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,19 @@ import pytest
 import schema_samples as samples
 from click.testing import CliRunner, Result
 from conftest import require
+from hand_scans import container
+from hand_scans import scan as hand_scan
+from lxml import etree
 from test_safexml import DOCTYPE_REFUSED, SECRET, billion_laughs, external_entity
 
 from dockscap import safexml
 from dockscap.cli import main
+from dockscap.evaluator.arf import render_arf
+from dockscap.evaluator.ckl import render_ckl
+from dockscap.evaluator.cklb import render_cklb
+from dockscap.evaluator.json_output import render_json
+from dockscap.evaluator.report import render_report
+from dockscap.evaluator.xccdf_results import render_xccdf_results
 
 OPENSCAP_SCHEMAS = Path("/usr/share/openscap/schemas")
 
@@ -266,12 +276,26 @@ def test_a_cklb_gets_its_structural_check(reference: Path, tmp_path: Path) -> No
     )
 
 
-def test_help_names_the_options() -> None:
+def test_help_names_the_options_and_every_kind() -> None:
     result = CliRunner().invoke(main, ["validate", "--help"])
+    text = " ".join(result.stdout.split())
 
     assert result.exit_code == 0
-    assert "--schemas" in result.stdout
-    assert "--ckl-schema" in result.stdout
+    assert "--schemas" in text
+    assert "--ckl-schema" in text
+    for kind in (
+        "XCCDF 1.2 Benchmark, TestResult or Tailoring",
+        "XCCDF 1.1 Benchmark",
+        "OVAL definitions",
+        "CPE 2.3 dictionary",
+        "SCAP 1.3 source data stream",
+        "ARF 1.1 asset report collection",
+        "STIG Viewer checklist (CKL)",
+        "STIG Viewer 3 checklist (CKLB)",
+        "dockscap JSON results",
+        "dockscap HTML report",
+    ):
+        assert kind in text, kind
 
 
 def test_no_file_is_a_usage_error() -> None:
@@ -279,3 +303,267 @@ def test_no_file_is_a_usage_error() -> None:
 
     assert result.exit_code == 2
     assert "Missing argument 'FILES...'" in result.stderr
+
+
+# --- The files a run writes, made by dockscap's own writers ----------------------
+
+# DESIGN.md: the V2R2 Rule id of DKER-EE-002030, the release a scan defaults to.
+RULE_ID = "SV-235808r960963_rule"
+
+CKL_STRUCTURAL = (
+    "valid (STIG Viewer checklist (CKL), structural check; name DISA's "
+    "U_Checklist_Schema_V2.xsd with --ckl-schema for full validation)"
+)
+SELF_CONTAINED = (
+    "refers outside the page, which must be self-contained "
+    "(only #fragments and data: URLs)"
+)
+
+
+@pytest.fixture(scope="module")
+def run_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """What `make run` writes into out/, from one engine with mixed containers."""
+    scan = hand_scan(
+        [container("web", False), container("db", True), container("odd", "yes")]
+    )
+    out = tmp_path_factory.mktemp("out")
+    files = {
+        "arf.xml": render_arf([scan]),
+        "xccdf-results.xml": render_xccdf_results(scan),
+        "checklist.ckl": render_ckl(scan),
+        "checklist.cklb": render_cklb(scan),
+        "report.html": render_report([scan]),
+        "results.json": render_json([scan]),
+    }
+    return {name: write(out, name, data) for name, data in files.items()}
+
+
+def test_every_file_a_run_writes_is_valid(run_files: dict[str, Path]) -> None:
+    result = run(*(str(path) for path in run_files.values()))
+
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        f"{run_files['arf.xml']}: valid (ARF 1.1 asset report collection)",
+        f"{run_files['xccdf-results.xml']}: valid (XCCDF 1.2 Benchmark with "
+        "TestResult)",
+        f"{run_files['checklist.ckl']}: {CKL_STRUCTURAL}",
+        f"{run_files['checklist.cklb']}: valid (STIG Viewer 3 checklist (CKLB, "
+        "structural check))",
+        f"{run_files['report.html']}: valid (dockscap HTML report, well-formed and "
+        "self-contained)",
+        f"{run_files['results.json']}: valid (dockscap JSON results, schema_version 1)",
+    ]
+
+
+def test_the_runs_ckl_is_valid_against_disas_schema_when_named(
+    run_files: dict[str, Path], reference: Path
+) -> None:
+    xsd = reference / "checklist" / "U_Checklist_Schema_V2.xsd"
+    ckl = run_files["checklist.ckl"]
+
+    result = run("--ckl-schema", str(xsd), str(ckl))
+
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == f"{ckl}: valid (STIG Viewer checklist (CKL))\n"
+
+
+def line_of(data: bytes, needle: bytes) -> int:
+    """The line of the only occurrence of NEEDLE, counted here, not by a parser."""
+    assert data.count(needle) == 1, needle
+    return data[: data.index(needle)].count(b"\n") + 1
+
+
+def test_json_results_with_a_wrong_type_name_the_json_path(
+    run_files: dict[str, Path], tmp_path: Path
+) -> None:
+    document = json.loads(run_files["results.json"].read_bytes())
+    document["hosts"][0]["counts"]["checked"] = "three"
+    del document["generated"]
+    path = write(tmp_path, "results.json", json.dumps(document).encode())
+
+    result = run(str(path))
+
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout.splitlines() == [
+        f"{path}: (top): 'generated' is a required property",
+        f"{path}: hosts[0].counts.checked: 'three' is not of type 'integer'",
+    ]
+
+
+def test_a_json_document_of_no_known_kind_is_one_error_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "other.json", b'{"schema_version": 1, "tool": "x"}')
+
+    result = run(str(path))
+
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"Error: {path}: the JSON document is neither a CKLB checklist (with "
+        "cklb_version, stigs and target_data) nor dockscap's JSON results (with "
+        'schema_version and tool.name "dockscap"), the JSON documents dockscap '
+        "validates\n"
+    )
+
+
+def test_a_ckl_missing_status_is_named_with_line_and_path(
+    run_files: dict[str, Path], tmp_path: Path
+) -> None:
+    tree = etree.parse(str(run_files["checklist.ckl"]))
+    status = tree.find("STIGS/iSTIG/VULN/STATUS")
+    status.getparent().remove(status)
+    data = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+    path = write(tmp_path, "checklist.ckl", data)
+
+    result = run(str(path))
+
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout == (
+        f"{path}:{line_of(data, b'<VULN>')}: /CHECKLIST/STIGS/iSTIG/VULN: "
+        f"{RULE_ID}: STATUS missing\n"
+    )
+
+
+def test_a_ckl_status_outside_the_vocabulary_is_named(
+    run_files: dict[str, Path], tmp_path: Path
+) -> None:
+    data = run_files["checklist.ckl"].read_bytes()
+    data = data.replace(b"<STATUS>Open</STATUS>", b"<STATUS>Fixed</STATUS>")
+    path = write(tmp_path, "checklist.ckl", data)
+
+    result = run(str(path))
+
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout == (
+        f"{path}:{line_of(data, b'<STATUS>')}: /CHECKLIST/STIGS/iSTIG/VULN/STATUS: "
+        f"{RULE_ID}: STATUS 'Fixed' is not one of NotAFinding, Open, "
+        "Not_Applicable, Not_Reviewed\n"
+    )
+
+
+def _insert(before: bytes, text: bytes) -> Callable[[bytes], bytes]:
+    return lambda data: data.replace(before, text + before, 1)
+
+
+BROKEN_REPORTS = [
+    (
+        "external-script",
+        _insert(b"</head>", b'<script src="https://cdn.example.com/sort.js"/>'),
+        b"cdn.example.com",
+        "/html/head/script",
+        f"src='https://cdn.example.com/sort.js' {SELF_CONTAINED}",
+    ),
+    (
+        "network-path-style-sheet",
+        _insert(b"</head>", b'<link rel="stylesheet" href="//cdn.example.com/s.css"/>'),
+        b"cdn.example.com",
+        "/html/head/link",
+        f"href='//cdn.example.com/s.css' {SELF_CONTAINED}",
+    ),
+    (
+        "file-image",
+        _insert(b"</main>", b'<img alt="" src=" FILE:///etc/passwd"/>'),
+        b"/etc/passwd",
+        "/html/body/main/img",
+        f"src=' FILE:///etc/passwd' {SELF_CONTAINED}",
+    ),
+    (
+        "css-import",
+        _insert(b"</head>", b'<style>@import "theme.css";</style>'),
+        b"theme.css",
+        "/html/head/style[2]",
+        "CSS @import loads a style sheet from outside the page",
+    ),
+    (
+        "other-generator",
+        lambda data: data.replace(b'content="dockscap ', b'content="lookalike ', 1),
+        b"lookalike",
+        "/html/head/meta[3]",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "marker", "where", "message"),
+    [entry[1:] for entry in BROKEN_REPORTS],
+    ids=[entry[0] for entry in BROKEN_REPORTS],
+)
+def test_a_broken_html_report_is_named_with_line_and_path(
+    run_files: dict[str, Path],
+    tmp_path: Path,
+    change: Callable[[bytes], bytes],
+    marker: bytes,
+    where: str,
+    message: str | None,
+) -> None:
+    data = change(run_files["report.html"].read_bytes())
+    path = write(tmp_path, "report.html", data)
+    if message is None:
+        generator = data[data.index(b"lookalike") :].split(b'"')[0].decode()
+        message = f"the generator is {generator!r}, not dockscap: " + (
+            "not a report dockscap wrote"
+        )
+
+    result = run(str(path))
+
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout == f"{path}:{line_of(data, marker)}: {where}: {message}\n"
+
+
+def test_a_report_without_the_generator_is_not_dockscaps(
+    run_files: dict[str, Path], tmp_path: Path
+) -> None:
+    original = run_files["report.html"].read_bytes()
+    start = original.index(b'<meta name="generator"')
+    end = original.index(b"/>", start) + 2
+    data = original[:start] + original[end:]
+    path = write(tmp_path, "report.html", data)
+
+    result = run(str(path))
+
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout == (
+        f'{path}:{line_of(data, b"<html")}: /html: no <meta name="generator" '
+        'content="dockscap VERSION">: not a report dockscap wrote\n'
+    )
+
+
+REFUSED_HTML = [
+    (
+        "entity-in-html5-doctype",
+        b'<!DOCTYPE html [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<html/>',
+        f":1: the document {DOCTYPE_REFUSED}",
+    ),
+    (
+        "xhtml-doctype",
+        b'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+        b'"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n<html/>',
+        f":1: the document {DOCTYPE_REFUSED}",
+    ),
+    (
+        "second-doctype",
+        b'<!DOCTYPE html>\n<!DOCTYPE x [<!ENTITY a "b">]>\n<html/>',
+        f":2: the HTML report {DOCTYPE_REFUSED}",
+    ),
+    (
+        "not-well-formed",
+        b"<!DOCTYPE html>\n<html><body><p>open</body></html>",
+        ":2: the HTML report is not well-formed XML: "
+        "Opening and ending tag mismatch: p line 2 and body",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [entry[1:] for entry in REFUSED_HTML],
+    ids=[entry[0] for entry in REFUSED_HTML],
+)
+def test_only_the_html5_doctype_is_let_through(
+    tmp_path: Path, data: bytes, message: str
+) -> None:
+    path = write(tmp_path, "report.html", data)
+
+    result = run(str(path))
+
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"Error: {path}{message}\n"
