@@ -37,10 +37,12 @@ import pytest
 import xmlschema
 from click.testing import CliRunner, Result
 from conftest import require
+from engine_samples import WAIVERS_YAML
 from evaluate_support import MIXED, Spec, make_containers
 from fault_proxy import fault_proxy
 from lxml import etree
 from private_engine import IMAGE, PrivateEngine
+from recording_proxy import recording_proxy
 from test_evaluate import NOBODY, _free_port, ssh_engine, tls_engine  # noqa: F401
 
 from dockscap.cli import main
@@ -615,3 +617,59 @@ def test_odd_inspect_answers_are_errors_never_passes(
 def _assert_valid_ckl(ckl: Path, reference: Path) -> None:
     schema = xmlschema.XMLSchema(reference / "checklist" / "U_Checklist_Schema_V2.xsd")
     schema.validate(str(ckl))
+
+
+# -- Least privilege ---------------------------------------------------------------
+
+# Every request a read-only socket proxy must let through (README, "Scanning
+# through a read-only socket proxy"), and nothing else.
+ALLOWED = re.compile(
+    r"/version"
+    r"|/v1\.\d+/info"
+    r"|/v1\.\d+/containers/json\?all=1(&filters=[^&]+)?"
+    r"|/v1\.\d+/containers/[0-9a-f]{64}/json"
+)
+
+
+def test_every_output_option_sends_only_allowed_gets(
+    engine: PrivateEngine, short_dir: Path, tmp_path: Path, reference: Path
+) -> None:
+    make_containers(engine, MIXED)
+    waivers = tmp_path / "waivers.yml"
+    waivers.write_text(WAIVERS_YAML)
+    stig = (
+        reference
+        / "disa"
+        / "U_Docker_Enterprise_2-x_Linux-Unix_STIG_V2R2_Manual-xccdf.xml"
+    )
+    out = tmp_path / "out"
+    new_files = [
+        "--results-arf", str(out / "arf.xml"),
+        "--results", str(out / "xccdf.xml"),
+        "--report", str(out / "report.html"),
+        "--json", str(out / "results.json"),
+        "--ckl", str(out / "host.ckl"),
+        "--cklb", str(out / "host.cklb"),
+        "--stig", str(stig),
+        "--waivers", str(waivers),
+    ]  # fmt: skip
+    narrowed = ["--label", "env", "--name", "*", "--exclude-name", "none-*"]
+    updates = ["--update-ckl", str(out / "host.ckl")]
+    updates += ["--update-cklb", str(out / "host.cklb")]
+
+    with recording_proxy(short_dir / "proxy.sock", engine.socket) as proxy:
+        runs = [
+            _evaluate("evaluate", "--host", proxy.url, *new_files),
+            _evaluate("evaluate", "--host", proxy.url, *updates, *narrowed),
+            _evaluate("evaluate", "--host", proxy.url, "--json", "-"),
+        ]
+
+    assert [run.exit_code for run in runs] == [2, 0, 2], [r.output for r in runs]
+    assert len(list(out.iterdir())) == 6
+    methods = {method for method, _ in proxy.requests}
+    assert methods == {"GET"}
+    refused = [path for _, path in proxy.requests if not ALLOWED.fullmatch(path)]
+    assert refused == []
+    listings = [path for _, path in proxy.requests if "/containers/json" in path]
+    assert len(listings) == 3
+    assert any("filters=" in path for path in listings)  # --label went to the engine
