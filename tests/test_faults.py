@@ -46,6 +46,7 @@ from recording_proxy import recording_proxy
 from test_evaluate import NOBODY, _free_port, ssh_engine, tls_engine  # noqa: F401
 
 from dockscap.cli import main
+from dockscap.generator.content import DEFAULT_CONTENT
 
 pytestmark = pytest.mark.engine
 
@@ -673,3 +674,56 @@ def test_every_output_option_sends_only_allowed_gets(
     listings = [path for _, path in proxy.requests if "/containers/json" in path]
     assert len(listings) == 3
     assert any("filters=" in path for path in listings)  # --label went to the engine
+
+
+# -- Content errors: nothing written, an earlier output left as it was -----------
+
+RULE_FILE = "rules/DKER-EE-002030.yml"
+CONTENT_ERRORS = {
+    "bad YAML": ("severity: high", "severity: [high", r":\d+: .*not valid YAML"),
+    "malformed rule id": (
+        "    rule: SV-104789r1_rule",
+        "    rule: SV_104789",
+        r":\d+: releases\.V1R1\.rule: 'SV_104789' is not of the form",
+    ),
+    "duplicate STIG id": (
+        "stig_id: DKER-EE-002030",
+        "stig_id: DKER-EE-002030",  # the file is copied: two rules, one id
+        r"duplicate id 'DKER-EE-002030'",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CONTENT_ERRORS)
+def test_bad_content_writes_nothing_and_leaves_earlier_output(
+    name: str, tmp_path: Path
+) -> None:
+    old, new, message = CONTENT_ERRORS[name]
+    content = tmp_path / "content"
+    shutil.copytree(DEFAULT_CONTENT, content)
+    rule = content / RULE_FILE
+    rule.write_text(rule.read_text().replace(old, new, 1))
+    if name == "duplicate STIG id":
+        shutil.copy(rule, content / "rules" / "copy.yml")
+    out = tmp_path / "build"
+    out.mkdir()
+    (out / "earlier.xml").write_bytes(EARLIER)
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+
+    generated = _evaluate("generate", "--content", str(content), "--out", str(out))
+    evaluated = _evaluate(
+        "evaluate",
+        "--content",
+        str(content),
+        "--host",
+        "unix:///nonexistent.sock",  # never reached: content is read first
+        "--results",
+        str(out / "earlier.xml"),
+    )
+
+    for run in (generated, evaluated):
+        assert run.exit_code == 1, run.output
+        (line,) = run.stderr.splitlines()
+        assert line.startswith(f"Error: {content}/")
+        assert re.search(message, line), line
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
