@@ -30,6 +30,7 @@ import docker
 import pytest
 from conftest import require, require_tool
 from evaluate_support import MIXED, make_containers
+from fault_proxy import fault_proxy
 from private_engine import IMAGE, PrivateEngine, busybox_rootfs
 
 pytestmark = pytest.mark.engine
@@ -171,3 +172,53 @@ def test_podman_gives_the_verdicts_and_names_docker_gives(
     podman_images = {c["image"] for c in podman_json["hosts"][0]["containers"]}
     assert podman_images == {f"localhost/{IMAGE}"}
     assert podman_json["hosts"][0]["engine"]["engine_version"].startswith("4.")
+
+
+def _as_other_podman_versions_answer(
+    method: str, path: str, status: int, body: bytes
+) -> tuple[int, bytes]:
+    """Canned: real dockerd answers reshaped as other Podman releases give them:
+    names without Docker's leading slash, and times in other formats."""
+    if status != 200 or "/containers/" not in path:
+        return status, body
+    document = json.loads(body)
+    for entry in document if isinstance(document, list) else [document]:
+        if "Names" in entry:
+            entry["Names"] = [name.lstrip("/") for name in entry["Names"]]
+            entry["Created"] = str(entry["Created"])  # epoch seconds, as a string
+        if "Name" in entry:
+            entry["Name"] = entry["Name"].lstrip("/")
+            entry["Created"] = "2024-05-01 10:00:00.123456789 +0200 CEST"
+            entry["State"]["StartedAt"] = "2024-05-01T10:00:01.5+02:00"
+    return status, json.dumps(document).encode()
+
+
+def test_podman_s_other_field_forms_give_the_same_verdicts_and_names(
+    engine: PrivateEngine,
+) -> None:
+    make_containers(engine, MIXED)
+    changed: list[str] = []
+
+    def reshape(method: str, path: str, status: int, body: bytes) -> tuple[int, bytes]:
+        status, new = _as_other_podman_versions_answer(method, path, status, body)
+        if new != body:
+            changed.append(path)
+        return status, new
+
+    short = Path(tempfile.mkdtemp(prefix="dsp-", dir="/tmp"))
+    try:
+        _, direct = _evaluate_json(engine.url)
+        with fault_proxy(short / "p.sock", engine.socket, rewrite=reshape) as proxy:
+            _, reshaped = _evaluate_json(proxy.url)
+    finally:
+        shutil.rmtree(short, ignore_errors=True)
+
+    def seen(document: dict[str, Any]) -> dict[str, tuple[str, str, str]]:
+        return {
+            c["name"]: (c["verdict"], c["state"], c["id"])
+            for c in document["hosts"][0]["containers"]
+        }
+
+    assert len(changed) == 1 + len(MIXED)  # the listing and every inspect
+    assert seen(reshaped) == seen(direct)
+    assert set(seen(direct)) == {spec.name for spec in MIXED}
