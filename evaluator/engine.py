@@ -72,6 +72,12 @@ HINT_TLS = (
 HINT_SSH = "check that `ssh HOST docker system dial-stdio` runs without a prompt"
 HINT_URL = "use unix:///path/docker.sock, tcp://HOST:PORT or ssh://USER@HOST"
 HINT_MID_SCAN = "it stopped or restarted during the scan; run the scan again"
+HINT_FORBIDDEN = (
+    "a socket proxy in between must allow GET on /version, /info, "
+    "/containers/json and /containers/{id}/json"
+)
+HINT_NOT_JSON = "is this a Docker engine? A proxy in between must pass its answers on"
+_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -517,10 +523,7 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
         if isinstance(cause, (ssl.SSLError, urllib3.exceptions.SSLError)):
             return f"TLS failed: {_reason(cause)}", HINT_TLS
         if isinstance(cause, _StatusError):
-            speaks_tls = "HTTPS server" in cause.explanation
-            return str(
-                cause
-            ), "the engine wants TLS: " + HINT_TLS if speaks_tls else None
+            return str(cause), _status_hint(cause)
 
     for cause in causes:
         if isinstance(cause, FileNotFoundError):
@@ -544,7 +547,7 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
     if scheme == "ssh":
         return f"the ssh connection failed: {_reason(causes[-1])}", HINT_SSH
     if any(isinstance(cause, json.JSONDecodeError) for cause in causes):
-        return "the engine's answer is not JSON", None
+        return "the engine's answer is not JSON", HINT_NOT_JSON
     if any("Invalid bind address" in str(cause) for cause in causes):
         return f"not an engine address: {endpoint}", HINT_URL
     if any(
@@ -583,13 +586,30 @@ def _reason(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
+def _status_hint(error: _StatusError) -> str | None:
+    if "HTTPS server" in error.explanation:
+        return "the engine wants TLS: " + HINT_TLS
+    if error.status in (401, 403, 405):
+        return HINT_FORBIDDEN
+    if error.status >= 500:
+        return "see the engine's log, and run the scan again"
+    return None
+
+
 def _explanation(body: bytes) -> str:
+    """The engine's message, or the start of whatever else answered, on one line.
+
+    A proxy in between may answer with an HTML page; its tags and line breaks
+    would break the one-line error.
+    """
     try:
         message = json.loads(body).get("message")
     except (ValueError, AttributeError):
         message = None
     text = message if isinstance(message, str) else body.decode("utf-8", "replace")
-    return text.strip()[:200] or "no explanation"
+    if not isinstance(message, str):
+        text = _TAG.sub(" ", text)
+    return " ".join(text.split())[:200] or "no explanation"
 
 
 def _socket_path(endpoint: str) -> str:

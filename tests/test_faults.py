@@ -58,6 +58,10 @@ TLS = (
 )
 SSH = "check that `ssh HOST docker system dial-stdio` runs without a prompt"
 DOCKSCAP = str(Path(sys.executable).with_name("dockscap"))
+FORBIDDEN_PAGE = (
+    b"<html><body><h1>403 Forbidden</h1>\n"
+    b"Request forbidden by administrative rules.\n</body></html>\n"
+)
 EARLIER = b"<earlier results, not to be touched/>\n"
 # Enough containers that the scan has work left when the engine goes away.
 VICTIM_CONTAINERS = 60
@@ -233,6 +237,13 @@ def listing_fails(path: str, status: int, body: bytes) -> tuple[int, bytes]:
     return status, body
 
 
+def info_forbidden(path: str, status: int, body: bytes) -> tuple[int, bytes]:
+    """Canned: a socket proxy that does not allow /info answers with its page."""
+    if path.endswith("/info"):
+        return 403, FORBIDDEN_PAGE
+    return status, body
+
+
 def inspect_not_json(path: str, status: int, body: bytes) -> tuple[int, bytes]:
     """Canned: an inspect answer cut short."""
     if re.search(r"/containers/[0-9a-f]{64}/json$", path):
@@ -369,10 +380,18 @@ FAULTS = {
     "listing answered 500 (canned)": Fault(
         _canned(listing_fails),
         "{url}: GET /v1.41/containers/json answered 500: canned: the engine could "
-        "not list",
+        "not list (see the engine's log, and run the scan again)",
     ),
     "inspect not JSON (canned)": Fault(
-        _canned(inspect_not_json), "{url}: the engine's answer is not JSON"
+        _canned(inspect_not_json),
+        "{url}: the engine's answer is not JSON (is this a Docker engine? A proxy "
+        "in between must pass its answers on)",
+    ),
+    "a socket proxy forbids /info (canned)": Fault(
+        _canned(info_forbidden),
+        "{url}: GET /v1.41/info answered 403: 403 Forbidden Request forbidden by "
+        "administrative rules. (a socket proxy in between must allow GET on "
+        "/version, /info, /containers/json and /containers/{{id}}/json)",
     ),
     "engine killed mid-scan": Fault(
         killed_mid_scan,
