@@ -22,6 +22,10 @@ def write_atomically(files: Iterable[tuple[Path, bytes]]) -> None:
     try:
         for path, data in files:
             staged.append((_stage(Path(path), data), Path(path)))
+        # A rename onto a folder fails: find out before the first file is replaced.
+        for _, path in staged:
+            if path.is_dir():
+                raise InputError(f"cannot write {path}: it is a folder")
         for temporary, path in staged:
             os.replace(temporary, path)
     finally:

@@ -140,3 +140,22 @@ def test_ctrl_c_while_writing_leaves_every_target_as_it_was(tmp_path: Path) -> N
 
     assert first.read_bytes() == EARLIER
     assert [path.name for path in tmp_path.iterdir()] == ["first.xml"]
+
+
+def test_a_target_that_is_a_folder_stops_the_write_before_any_file_changes(
+    tmp_path: Path,
+) -> None:
+    first = tmp_path / "first.xml"
+    first.write_bytes(EARLIER)
+    folder = tmp_path / "second.xml"
+    folder.mkdir()
+
+    with pytest.raises(InputError) as caught:
+        write_atomically([(first, b"<new/>\n"), (folder, b"<new/>\n")])
+
+    assert str(caught.value) == f"cannot write {folder}: it is a folder"
+    assert first.read_bytes() == EARLIER
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "first.xml",
+        "second.xml",
+    ]
