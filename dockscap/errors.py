@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 class DockscapError(Exception):
-    """Base of every error dockscap reports to a user: the message is the whole story."""
+    """Base of every error dockscap reports: the message is the whole story."""
 
     exit_code = 1
 

@@ -1,4 +1,4 @@
-"""The one namespace map of dockscap: every XML writer and reader takes its URIs here."""
+"""dockscap's one namespace map: every XML writer and reader takes its URIs here."""
 
 from __future__ import annotations
 

@@ -21,9 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from dockscap.evaluator.results import Container
-
 from dockscap.errors import InputError
+from dockscap.evaluator.results import Container
 
 
 @dataclass(frozen=True)

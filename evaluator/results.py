@@ -193,7 +193,8 @@ class EngineScan:
             counts = self.counts
             text = (
                 f"{checked} container(s) checked: {counts[Verdict.PASS]} read-only, "
-                f"{counts[Verdict.FAIL]} writable, {counts[Verdict.ERROR]} undetermined."
+                f"{counts[Verdict.FAIL]} writable, "
+                f"{counts[Verdict.ERROR]} undetermined."
             )
         if self.vanished:
             text += (

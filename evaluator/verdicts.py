@@ -10,7 +10,7 @@ KEY = "ReadonlyRootfs"
 
 
 def readonly_rootfs_verdict(inspect: Mapping[str, object]) -> tuple[Verdict, str]:
-    """Decide from a container's inspect document; anything but JSON true/false is error.
+    """Decide from an inspect document; anything but JSON true or false is error.
 
     A missing or malformed value never passes: the engine may be one that does not
     report the setting, and silence is not evidence of a read-only filesystem.

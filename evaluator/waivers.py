@@ -25,6 +25,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 import yaml
+
+from dockscap.errors import ContentError, InputError
 from dockscap.evaluator.filters import LabelSelector
 from dockscap.evaluator.results import (
     AppliedWaiver,
@@ -38,8 +40,6 @@ from dockscap.evaluator.results import (
 # The content loader's line-aware YAML reader, reused so that both files report
 # mistakes the same way (file:line: key: problem).
 from dockscap.generator.content import _document, _Node
-
-from dockscap.errors import ContentError, InputError
 
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FIELDS = {"justification", "approver", "expires"}

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from dockscap.errors import ContentError
 from dockscap.generator.model import (
     Benchmark,
     CheckDefinition,
@@ -23,8 +25,6 @@ from dockscap.generator.model import (
     RuleIds,
     Value,
 )
-
-from dockscap.errors import ContentError
 
 DEFAULT_CONTENT = Path(__file__).resolve().parent.parent / "content"
 

@@ -35,7 +35,7 @@ class Release:
 
     @property
     def release_info(self) -> str:
-        """DISA's plain-text release-info, e.g. 'Release: 2 Benchmark Date: 24 Jul 2024'."""
+        """DISA's release-info, e.g. 'Release: 2 Benchmark Date: 24 Jul 2024'."""
         return (
             f"Release: {self.release} Benchmark Date: "
             f"{self.benchmark_date.day:02d} {self.benchmark_date:%b %Y}"

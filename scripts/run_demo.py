@@ -14,12 +14,19 @@ import sys
 from pathlib import Path
 
 import docker
-
 from private_engine import PrivateEngine, add_samples
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "out"
 DOCKSCAP = Path(sys.executable).parent / "dockscap"
+OUTPUTS = {
+    "--results-arf": "arf.xml",
+    "--results": "xccdf-results.xml",
+    "--ckl": "checklist.ckl",
+    "--cklb": "checklist.cklb",
+    "--report": "report.html",
+    "--json": "results.json",
+}
 EXIT_MEANING = {0: "the rule passes", 2: "the rule fails", 1: "an error"}
 
 
@@ -60,18 +67,13 @@ def choose_engine() -> str:
 def main(arguments: list[str]) -> int:
     url = choose_engine()
     OUT.mkdir(exist_ok=True)
-    command = [
-        str(DOCKSCAP), "evaluate", "--host", url, *arguments,
-        "--results-arf", str(OUT / "arf.xml"),
-        "--results", str(OUT / "xccdf-results.xml"),
-        "--ckl", str(OUT / "checklist.ckl"),
-        "--cklb", str(OUT / "checklist.cklb"),
-        "--report", str(OUT / "report.html"),
-        "--json", str(OUT / "results.json"),
-    ]
+    command = [str(DOCKSCAP), "evaluate", "--host", url, *arguments]
+    for option, name in OUTPUTS.items():
+        command += [option, str(OUT / name)]
     print("$", " ".join(command[1:]).replace(str(ROOT) + "/", ""))
     code = subprocess.run(command, check=False).returncode
-    print(f"\nExit code {code}: {EXIT_MEANING.get(code, 'unexpected')}. Results in out/.")
+    meaning = EXIT_MEANING.get(code, "unexpected")
+    print(f"\nExit code {code}: {meaning}. Results in out/.")
     return 0 if code in (0, 2) else code
 
 

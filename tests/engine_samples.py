@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from private_engine import IMAGE, PrivateEngine
+
 from dockscap.evaluator.engine import connect
 from dockscap.evaluator.results import EngineScan
 from dockscap.evaluator.scan import scan
 from dockscap.generator.content import load_benchmark
-from private_engine import IMAGE, PrivateEngine
 
 COMPOSE = "com.docker.compose"
 

@@ -8,10 +8,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from dockscap.evaluator.filters import ContainerFilter, LabelSelector
-from dockscap.evaluator.json_output import render_json
-from dockscap.evaluator.report import render_report
-from dockscap.evaluator.results import Container
 from engine_samples import MIXED, create, scan_engine
 from hand_scans import container, scan
 from lxml import html
@@ -19,6 +15,10 @@ from private_engine import PrivateEngine
 
 from dockscap.cli import main
 from dockscap.errors import InputError
+from dockscap.evaluator.filters import ContainerFilter, LabelSelector
+from dockscap.evaluator.json_output import render_json
+from dockscap.evaluator.report import render_report
+from dockscap.evaluator.results import Container
 
 LABELS = {"env": "prod", "tier": "", "com.docker.compose.service": "api"}
 

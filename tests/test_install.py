@@ -1,4 +1,4 @@
-"""A plain `pip install .` (not editable) gives a working dockscap (DESIGN.md, Layout)."""
+"""A plain `pip install .`, not only an editable one, gives a working dockscap."""
 
 from __future__ import annotations
 

@@ -11,13 +11,13 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from dockscap.evaluator.json_output import render_json, validate_document
 from engine_samples import MIXED, create, scan_engine
 from hand_scans import container, scan
 from private_engine import PrivateEngine
 
 from dockscap.cli import main
 from dockscap.errors import InvalidDocumentError
+from dockscap.evaluator.json_output import render_json, validate_document
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "evaluator" / "schemas" / "results-v1.schema.json"

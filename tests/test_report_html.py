@@ -10,14 +10,14 @@ import pytest
 from browser import Page, chromium
 from click.testing import CliRunner
 from conftest import require_tool
-from dockscap.evaluator.report import render_report
-from dockscap.evaluator.waivers import apply_waivers, load_waivers
 from engine_samples import WAIVERS_YAML, Sample, create, scan_engine
 from hand_scans import container, scan
 from lxml import html
 from private_engine import PrivateEngine
 
 from dockscap.cli import main
+from dockscap.evaluator.report import render_report
+from dockscap.evaluator.waivers import apply_waivers, load_waivers
 
 ROWS = """
 Array.from(document.querySelectorAll('#host-1 table.containers tbody tr'))

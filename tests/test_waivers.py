@@ -11,6 +11,14 @@ from pathlib import Path
 import pytest
 from checklist_support import assert_valid_ckl
 from click.testing import CliRunner
+from engine_samples import MIXED, WAIVERS_YAML, create, scan_engine
+from hand_scans import container, scan
+from lxml import etree, html
+from private_engine import PrivateEngine
+from stig_manager import stig_manager_reads
+
+from dockscap.cli import main
+from dockscap.errors import InputError
 from dockscap.evaluator.arf import render_arf
 from dockscap.evaluator.ckl import render_ckl
 from dockscap.evaluator.cklb import render_cklb
@@ -26,16 +34,8 @@ from dockscap.evaluator.waivers import (
     waivers_summary,
 )
 from dockscap.evaluator.xccdf_results import render_xccdf_results
-from dockscap.schemas import assert_valid
-from engine_samples import MIXED, WAIVERS_YAML, create, scan_engine
-from hand_scans import container, scan
-from lxml import etree, html
-from private_engine import PrivateEngine
-from stig_manager import stig_manager_reads
-
-from dockscap.cli import main
-from dockscap.errors import InputError
 from dockscap.namespaces import XCCDF_12
+from dockscap.schemas import assert_valid
 
 VALID = """\
 - container: legacy-*
