@@ -84,13 +84,11 @@ def victim(private_engine: PrivateEngine) -> Iterator[PrivateEngine]:
     bring_up(engine)
     with engine.client() as client:
         engine.ensure_image(client)
-        present = {c.name for c in client.containers.list(all=True)}
+        engine.remove_all_containers(client)  # left by an interrupted run
         for number in range(VICTIM_CONTAINERS):
-            name = f"victim-{number:03d}"
-            if name not in present:
-                client.containers.create(
-                    IMAGE, ["true"], name=name, read_only=number % 2 == 0
-                )
+            client.containers.create(
+                IMAGE, ["true"], name=f"victim-{number:03d}", read_only=number % 2 == 0
+            )
     yield engine
     bring_up(engine)
     with engine.client() as client:
@@ -757,3 +755,42 @@ def test_bad_content_writes_nothing_and_leaves_earlier_output(
         assert line.startswith(f"Error: {content}/")
         assert re.search(message, line), line
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+
+
+def test_a_restart_finished_between_two_requests_cannot_be_seen_and_harms_nothing(
+    victim: PrivateEngine, tmp_path: Path
+) -> None:
+    """The Engine API tells no start time: an engine restarted completely after
+    the listing answers the inspections as before. The setting is stored with
+    the container, so the verdicts are still right; this pins that down."""
+    bring_up(victim)
+
+    class RestartTheEngine(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "listed" in str(record.msg):
+                end_engine(victim, signal.SIGTERM)
+                bring_up(victim)
+
+    hook = RestartTheEngine(logging.DEBUG)
+    logger = logging.getLogger("dockscap.evaluator.engine")
+    logger.addHandler(hook)
+    try:
+        run = _evaluate(
+            "--log-file",
+            str(tmp_path / "dockscap.log"),
+            "evaluate",
+            "--host",
+            victim.url,
+            "--json",
+            str(tmp_path / "r.json"),
+        )
+    finally:
+        logger.removeHandler(hook)
+
+    assert run.exit_code == 2, run.output
+    (host,) = json.loads((tmp_path / "r.json").read_text())["hosts"]
+    verdicts = {c["name"]: c["verdict"] for c in host["containers"]}
+    assert verdicts == {
+        f"victim-{n:03d}": "pass" if n % 2 == 0 else "fail"
+        for n in range(VICTIM_CONTAINERS)
+    }
