@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from lxml import etree
@@ -33,8 +34,7 @@ from dockscap.evaluator.xccdf_results import BenchmarkReference, testresult
 from dockscap.generator.build import datastream_tree, xccdf_benchmark_tree
 from dockscap.namespaces import AI, ARF, ARF_VOCABULARY, CORE, DOCKSCAP, qname
 
-# Asset Identification 1.1 hostname-type and mac-address-type patterns.
-HOSTNAME = re.compile(r"^[\w\-]+(\.[\w\-]+)*$")
+# Asset Identification 1.1 mac-address-type pattern (hostname-type: below).
 MAC = re.compile(r"^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$")
 
 CREATED_FOR = "arfvocab:createdFor"
@@ -160,11 +160,29 @@ def _asset(assets: etree._Element, asset_id: str, host: EngineHost) -> None:
         holder = etree.SubElement(device, qname("ai", "connections"))
         for address, mac in connections:
             _connection(holder, address, mac)
-    if host.fqdn and HOSTNAME.match(host.fqdn):
+    if host.fqdn and is_ai_hostname(host.fqdn):
         etree.SubElement(device, qname("ai", "fqdn")).text = host.fqdn
     name = xml_safe(host.name, "the asset's host name")
-    if HOSTNAME.match(name):
+    if is_ai_hostname(name):
         etree.SubElement(device, qname("ai", "hostname")).text = name
+
+
+def is_ai_hostname(text: str) -> bool:
+    """Whether TEXT matches Asset Identification 1.1's hostname-type pattern,
+    `[\\w\\-]+(\\.[\\w\\-]+)*`, read as XML Schema reads it.
+
+    XML Schema's \\w is every character but punctuation, separators and
+    "other" (XML Schema Part 2, appendix F): unlike Python's \\w it takes
+    symbols such as $ and refuses the underscore, a connector punctuation.
+    """
+    return all(
+        label and all(char == "-" or _xsd_word(char) for char in label)
+        for label in text.split(".")
+    )
+
+
+def _xsd_word(char: str) -> bool:
+    return unicodedata.category(char)[0] not in "PZC"
 
 
 def computing_device_connections(

@@ -46,6 +46,7 @@ from dockscap.evaluator.xccdf_results import render_xccdf_results
 from dockscap.schemas import assert_valid
 
 XCCDF = "{http://checklists.nist.gov/xccdf/1.2}"
+AI = "http://scap.nist.gov/schema/asset-identification/1.1"
 HTML = ""  # the report is polyglot HTML, in no namespace
 COMPOSE_PROJECT = "com.docker.compose.project"
 REPLACED = "character(s) XML 1.0 forbids"
@@ -399,3 +400,27 @@ def test_a_real_engine_s_hostile_labels_read_back_in_every_output(
 
 def _ckl_schema(reference: Path) -> Path:
     return reference / "checklist" / "U_Checklist_Schema_V2.xsd"
+
+
+# Host names against AI 1.1's hostname pattern as XML Schema reads \w (every
+# character but punctuation, separators and others): the ARF names the host
+# only where the pattern holds, and is valid either way.
+AI_HOSTNAMES = {
+    "web01.example.mil": True,
+    "hôte-1": True,
+    "x²": True,
+    "host$x": True,  # a symbol: a word character to XML Schema
+    "my_host": False,  # the underscore is punctuation to XML Schema
+    "a..b": False,
+    "host name": False,
+    "<&>": False,
+}
+
+
+@pytest.mark.parametrize("host", AI_HOSTNAMES)
+def test_the_arf_names_the_host_only_where_ai_allows(host: str) -> None:
+    data = render_arf([hostile_scan("c", "img", "p", host)])
+
+    assert_valid(data, source=f"ARF of {host!r}")
+    hostnames = [e.text for e in _parse(data).iter(f"{{{AI}}}hostname")]
+    assert hostnames == ([host] if AI_HOSTNAMES[host] else [])
