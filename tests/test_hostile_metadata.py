@@ -15,6 +15,7 @@ puts hostile labels on a container of a real engine.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -132,9 +133,10 @@ def _xml_char(code: int) -> bool:
 
 
 def hostile_scan(name: str, image: str, label: str, host: str) -> EngineScan:
-    """A failing, an undecided and a passing container, all named from the text."""
+    """A failing, an undecided and a passing container, all named from the text;
+    the engine's host facts (name, system, kernel, versions) are HOST."""
     labels = {COMPOSE_PROJECT: label, f"x.{label}": label}
-    return scan(
+    scanned = scan(
         [
             container(f"w{name}", False, image=image, labels=labels),
             container(f"e{name}", None, image=image, labels=labels),
@@ -143,6 +145,14 @@ def hostile_scan(name: str, image: str, label: str, host: str) -> EngineScan:
         engine=host,
         vanished=[f"v{name}"],
     )
+    engine = dataclasses.replace(
+        scanned.engine,
+        operating_system=host,
+        kernel_version=host,
+        architecture=host,
+        engine_version=host,
+    )
+    return dataclasses.replace(scanned, engine=engine)
 
 
 @pytest.fixture
@@ -174,6 +184,8 @@ def test_xccdf_results_read_back(
     assert_valid(data, source="hostile XCCDF")
     root = _parse(data)
     assert root.findtext(f".//{XCCDF}target") == xml_text(host)
+    facts = {f.get("name"): f.text for f in root.iter(f"{XCCDF}fact")}
+    assert facts["urn:xccdf:fact:asset:identifier:os_name"] == xml_text(host)
     message = root.findtext(f".//{XCCDF}message") or ""
     for line in (
         f"- {xml_text(f'w{name}')} (",
