@@ -4,11 +4,19 @@ Every file goes to a temporary file in the target folder and is renamed into
 place only when all of a run's files are ready, so a crash, a Ctrl-C or an
 invalid document never leaves a half-written file, and an existing file at the
 target path stays untouched until its replacement is complete.
+
+A rename replaces whatever stands at the path, so targets are checked first: a
+symbolic link is followed (the file it names is the one replaced, so a
+checklist kept behind a link is really updated), anything but a regular file
+(a device such as /dev/null, a FIFO, a folder) is refused, and a replaced file
+keeps its permissions and owner; a new one gets the umask's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,14 +26,12 @@ from dockscap.errors import InputError
 
 def write_atomically(files: Iterable[tuple[Path, bytes]]) -> None:
     """Write every (path, data) pair, or none of them."""
+    targets = [(_target(Path(path)), data) for path, data in files]
+
     staged: list[tuple[Path, Path]] = []
     try:
-        for path, data in files:
-            staged.append((_stage(Path(path), data), Path(path)))
-        # A rename onto a folder fails: find out before the first file is replaced.
-        for _, path in staged:
-            if path.is_dir():
-                raise InputError(f"cannot write {path}: it is a folder")
+        for path, data in targets:
+            staged.append((_stage(path, data), path))
         for temporary, path in staged:
             os.replace(temporary, path)
     finally:
@@ -33,8 +39,29 @@ def write_atomically(files: Iterable[tuple[Path, bytes]]) -> None:
             temporary.unlink(missing_ok=True)
 
 
+def _target(path: Path) -> Path:
+    """The regular file a write to PATH replaces, links followed; refuse the rest."""
+    if not path.name:
+        raise InputError(f"cannot write {str(path)!r}: it names no file")
+    target = Path(os.path.realpath(path))
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return target
+    except OSError as error:
+        raise InputError(f"cannot write {path}: {error.strerror}") from error
+    if stat.S_ISDIR(mode):
+        raise InputError(f"cannot write {path}: it is a folder")
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            f"cannot write {path}: it is not a regular file (a device, a pipe or "
+            "a socket); dockscap writes result files whole, so name a file"
+        )
+    return target
+
+
 def _stage(path: Path, data: bytes) -> Path:
-    folder = path.parent if str(path.parent) else Path(".")
+    folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
@@ -44,5 +71,21 @@ def _stage(path: Path, data: bytes) -> Path:
         stream.write(data)
         stream.flush()
         os.fsync(stream.fileno())
-    os.chmod(name, 0o644)
+    _take_over_mode(Path(name), path)
     return Path(name)
+
+
+def _take_over_mode(temporary: Path, path: Path) -> None:
+    """Give the new file the old one's mode and owner, or the umask's mode."""
+    try:
+        existing = path.stat()
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        return
+    os.chmod(temporary, stat.S_IMODE(existing.st_mode))
+    if (existing.st_uid, existing.st_gid) != (os.geteuid(), os.getegid()):
+        # Only root may give a file away; the mode is kept regardless.
+        with contextlib.suppress(PermissionError):
+            os.chown(temporary, existing.st_uid, existing.st_gid)
