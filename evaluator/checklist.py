@@ -162,7 +162,7 @@ def _verdict_line(scan: EngineScan) -> str:
             "decide; review them by hand."
         )
     if not scan.verdicts:
-        return "Not a finding: the engine has no containers."
+        return f"Not a finding: {scan.none_checked}"
     return "Not a finding: every container's root filesystem is read-only."
 
 

@@ -182,13 +182,25 @@ class EngineScan:
         return tuple(item for item in self.verdicts if item.waived)
 
     @property
+    def none_checked(self) -> str:
+        """Why no container was checked: an empty engine, or filters that took all.
+
+        A filtered scan must never read as a full one, least of all when the
+        filters left nothing to check.
+        """
+        if self.filters:
+            return (
+                f"No container matched the filters ({'; '.join(self.filters)}); "
+                "nothing was checked."
+            )
+        return "No containers were found on this engine; nothing can break the rule."
+
+    @property
     def message(self) -> str:
         """The rule-result in one sentence, for messages and finding details."""
         checked = len(self.verdicts)
         if checked == 0:
-            text = (
-                "No containers were found on this engine; nothing can break the rule."
-            )
+            text = self.none_checked
         else:
             counts = self.counts
             text = (

@@ -112,7 +112,7 @@ def _heading(scan: EngineScan) -> Text:
 def _counts_line(scan: EngineScan) -> Text:
     checked = len(scan.verdicts)
     if checked == 0:
-        return Text("Containers checked: 0 (no containers were found on this engine)")
+        return Text(f"Containers checked: 0. {scan.none_checked}")
     counts = scan.counts
     return Text(
         f"Containers checked: {checked} ({counts[Verdict.PASS]} read-only, "

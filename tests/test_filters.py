@@ -246,3 +246,20 @@ def test_evaluate_refuses_a_bad_label_filter_before_any_scan() -> None:
 
     assert run.exit_code == 1
     assert run.output == "Error: label '=x': expected KEY or KEY=VALUE\n"
+
+
+def test_filters_that_leave_nothing_never_read_as_an_empty_engine() -> None:
+    from hand_scans import scan as hand_built_scan
+
+    from dockscap.evaluator.ckl import render_ckl
+
+    scan = hand_built_scan((), filters=("name matches web-readonlyy",))
+
+    checklist = render_ckl(scan).decode()
+
+    assert scan.message == (
+        "No container matched the filters (name matches web-readonlyy); "
+        "nothing was checked."
+    )
+    assert "found on this engine" not in checklist
+    assert "No container matched the filters" in checklist
