@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ from dockscap import __version__
 from dockscap.errors import DockscapError, InputError
 
 INTERRUPTED = 130
+# click exits 2 on misuse, but 2 is dockscap's "the rule fails": a pipeline must
+# never record a mistyped option as a failing host, so misuse is an error, 1.
+USAGE_ERROR = 1
 LOG_HANDLER = "dockscap"
 
 # Each command is imported when it runs (or when --help lists them all), so
@@ -41,6 +45,22 @@ class DockscapGroup(click.Group):
         assert isinstance(command, click.Command)
         return command
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.pop("standalone_mode", True):
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            outcome = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as error:
+            error.show()
+            sys.exit(USAGE_ERROR)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("Interrupted.", err=True)
+            sys.exit(INTERRUPTED)
+        sys.exit(outcome if isinstance(outcome, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -50,7 +70,9 @@ class DockscapGroup(click.Group):
             click.echo(f"Error: {error}", err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt:
-            click.echo("Interrupted; no result file was written.", err=True)
+            # Files are written whole or not at all (dockscap.output); the
+            # interrupt may have come before or after, so claim neither.
+            click.echo("Interrupted.", err=True)
             ctx.exit(INTERRUPTED)
 
 

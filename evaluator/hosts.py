@@ -56,6 +56,8 @@ def engine_targets(
     Without either, one target: the engine DOCKER_HOST names, else the local
     socket. An endpoint named twice is refused: it would be scanned twice.
     """
+    for host in hosts:
+        _check_endpoint(host, "--host")
     named: list[tuple[str, str | None, str]] = [
         (host, None, "--host") for host in hosts
     ]
@@ -122,10 +124,13 @@ def _split(line: str) -> tuple[str, str | None]:
 
 
 def _check_endpoint(endpoint: str, where: str) -> None:
-    parts = urlsplit(endpoint)
-    usable = parts.scheme in SCHEMES and (
-        bool(parts.path) if parts.scheme == "unix" else bool(parts.hostname)
-    )
+    try:
+        parts = urlsplit(endpoint)
+        usable = parts.scheme in SCHEMES and (
+            bool(parts.path) if parts.scheme == "unix" else bool(parts.hostname)
+        )
+    except ValueError:  # urllib's word for a malformed URL, e.g. "tcp://[::1"
+        usable = False
     if not usable:
         raise InputError(
             f"{where}: {endpoint!r} is not an engine address; {ADDRESS_HINT}"

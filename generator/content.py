@@ -144,11 +144,17 @@ def _document(path: Path) -> _Node:
         raise ContentError(
             path, None, None, f"cannot read: {error.strerror}"
         ) from error
+    except UnicodeDecodeError as error:
+        raise ContentError(
+            path, None, None, f"not UTF-8 text (byte {error.start})"
+        ) from error
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else None
         raise ContentError(
             path, line, None, f"not valid YAML: {error.problem}"
         ) from error
+    except yaml.YAMLError as error:  # the reader's errors carry no mark
+        raise ContentError(path, None, None, f"not valid YAML: {error}") from error
     if node is None:
         raise ContentError(path, 1, None, "the file is empty")
     return _Node(node, path, "")

@@ -53,11 +53,11 @@ def choose_engine() -> str:
             "Set DOCKER_HOST to an engine and run `make run` again."
         )
     demo = PrivateEngine("demo")
-    demo.start()
+    how = "Started" if demo.start() else "Using the already running"
     add_samples(demo)
     print(
         f"No Docker engine answers at {url}.\n"
-        f"Started a PRIVATE demo engine at {demo.url} (data root {demo.data_root})\n"
+        f"{how} PRIVATE demo engine at {demo.url} (data root {demo.data_root})\n"
         "with sample containers, some read-only and some not. Stop it with:\n"
         "  .venv/bin/python scripts/private_engine.py stop --name demo\n"
     )

@@ -56,7 +56,7 @@ def test_verbose_and_the_log_file_say_what_was_scanned(
 def test_verbose_and_quiet_together_are_refused() -> None:
     run = CliRunner().invoke(main, ["-v", "-q", "evaluate"])
 
-    assert run.exit_code == 2
+    assert run.exit_code == 1
     assert "--verbose and --quiet cannot be used together" in run.output
 
 

@@ -611,5 +611,5 @@ def test_ctrl_c_ends_a_run_at_once_and_writes_nothing(
 
     assert run.returncode == 130, stdout + stderr
     assert waited < 5
-    assert stderr.strip().splitlines()[-1] == "Interrupted; no result file was written."
+    assert stderr.strip().splitlines()[-1] == "Interrupted."
     assert not out.exists()

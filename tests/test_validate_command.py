@@ -301,7 +301,7 @@ def test_help_names_the_options_and_every_kind() -> None:
 def test_no_file_is_a_usage_error() -> None:
     result = run()
 
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "Missing argument 'FILES...'" in result.stderr
 
 
