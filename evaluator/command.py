@@ -350,10 +350,11 @@ def evaluate(
     # With --json -, standard output holds the JSON alone.
     to_stdout = _json_to_stdout(outcomes) if results_json == STDOUT else None
     console = _console(stderr=to_stdout is not None)
-    if console is not None:
-        _print_summaries(outcomes, console)
+    # The evidence first: a reader that closes the pipe early (| head) must not
+    # cost the results files.
     write_results(files)
     if console is not None:
+        _print_summaries(outcomes, console)
         _print_written(files, renamed, console)
     if to_stdout is not None:
         click.echo(to_stdout, nl=False)  # bytes go to the binary stream as is
