@@ -520,7 +520,7 @@ def print_tables(results: list[SizeResult], targets: list[Target]) -> None:
         targets_table.add_row(target.text, target.figure, _met(target))
     console.print(targets_table)
 
-    console.print("\nCommands timed (the last size's):")
+    console.print(f"\nCommands timed (at N = {results[-1].size}):")
     for key, tool in results[-1].tools.items():
         console.print(f"  {key}: {shlex.join(tool.command)}", markup=False)
     agree = not any(result.problems for result in results)
