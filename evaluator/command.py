@@ -92,7 +92,24 @@ class ResultsFile:
     official_schema: bool = True
 
 
-FILE = click.Path(dir_okay=False, writable=True, path_type=Path)
+class OutputFile(click.Path):
+    """A file to write; '-' is refused, since only --json can go to stdout.
+
+    click.Path alone would take '-' as a file of that name in the current
+    folder, which is never what a user typing it means.
+    """
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> object:
+        if value == "-":
+            self.fail(
+                "'-' (standard output) is taken only by --json; name a file", param, ctx
+            )
+        return super().convert(value, param, ctx)
+
+
+FILE = OutputFile(dir_okay=False, writable=True, path_type=Path)
 FILE_OR_DASH = click.Path(
     dir_okay=False, writable=True, allow_dash=True, path_type=Path
 )

@@ -60,6 +60,19 @@ def test_verbose_and_quiet_together_are_refused() -> None:
     assert "--verbose and --quiet cannot be used together" in run.output
 
 
+@pytest.mark.parametrize("option", ["--results-arf", "--results", "--report", "--ckl"])
+def test_a_dash_for_a_results_file_is_refused_not_made_a_file(
+    option: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    run = CliRunner().invoke(main, ["evaluate", option, "-"])
+
+    assert run.exit_code == 1
+    assert "'-' (standard output) is taken only by --json" in run.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_log_file_that_cannot_be_written_is_an_error(tmp_path: Path) -> None:
     target = tmp_path / "missing" / "folder" / "dockscap.log"
 
