@@ -69,7 +69,6 @@ HINT_TLS = (
     "check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY, "
     "and that the engine listens with TLS on that port"
 )
-HINT_SSH = "check that `ssh HOST docker system dial-stdio` runs without a prompt"
 HINT_URL = "use unix:///path/docker.sock, tcp://HOST:PORT or ssh://USER@HOST"
 HINT_MID_SCAN = "it stopped or restarted during the scan; run the scan again"
 HINT_FORBIDDEN = (
@@ -499,7 +498,9 @@ class _Translate:
         said = self.ssh_error() if self.ssh_error else None
         if said:
             raise EngineError(
-                self.endpoint, f"the ssh connection failed: {said}", HINT_SSH
+                self.endpoint,
+                f"the ssh connection failed: {said}",
+                ssh_hint(self.endpoint),
             ) from error
         problem, hint = describe(error, self.endpoint)
         if self.scanning and hint == HINT_SOCKET:
@@ -545,7 +546,7 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
             return "the engine did not answer in time", HINT_SOCKET
 
     if scheme == "ssh":
-        return f"the ssh connection failed: {_reason(causes[-1])}", HINT_SSH
+        return f"the ssh connection failed: {_reason(causes[-1])}", ssh_hint(endpoint)
     if any(isinstance(cause, json.JSONDecodeError) for cause in causes):
         return "the engine's answer is not JSON", HINT_NOT_JSON
     if any("Invalid bind address" in str(cause) for cause in causes):
@@ -559,6 +560,17 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
             HINT_MID_SCAN,
         )
     return _reason(error), None
+
+
+def ssh_hint(endpoint: str) -> str:
+    """The command to try by hand: the one the ssh transport runs."""
+    url = urlsplit(endpoint)
+    port = f"-p {url.port} " if url.port else ""
+    user = f"{url.username}@" if url.username else ""
+    return (
+        f"check that `ssh {port}{user}{url.hostname} docker system dial-stdio` "
+        "runs without a prompt"
+    )
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:

@@ -24,8 +24,9 @@ SCHEMAS_ENV = "DOCKSCAP_SCHEMAS"
 CKL_SCHEMA_ENV = "DOCKSCAP_CKL_SCHEMA"
 
 INSTALL_HINT = (
-    "install them with `apt-get install openscap-common`, or name a directory "
-    f"that holds them with --schemas DIR (or {SCHEMAS_ENV})"
+    "install them with `apt-get install openscap-common`, or set "
+    f"{SCHEMAS_ENV} to a directory that holds them (dockscap validate also "
+    "takes --schemas DIR)"
 )
 
 _CATALOG_FILE = "catalog.xml"

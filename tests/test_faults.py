@@ -56,7 +56,10 @@ TLS = (
     "check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY, "
     "and that the engine listens with TLS on that port"
 )
-SSH = "check that `ssh HOST docker system dial-stdio` runs without a prompt"
+SSH = (
+    "check that `ssh -p {port} root@127.0.0.1 docker system dial-stdio` runs "
+    "without a prompt"
+)
 DOCKSCAP = str(Path(sys.executable).with_name("dockscap"))
 FORBIDDEN_PAGE = (
     b"<html><body><h1>403 Forbidden</h1>\n"

@@ -967,8 +967,9 @@ def test_missing_schemas_say_how_to_install_them(tmp_path: Path) -> None:
 
     assert str(caught.value) == (
         f"the official SCAP schemas are not available: {tmp_path}/nowhere is not a "
-        "directory; install them with `apt-get install openscap-common`, or name a "
-        "directory that holds them with --schemas DIR (or DOCKSCAP_SCHEMAS)"
+        "directory; install them with `apt-get install openscap-common`, or set "
+        "DOCKSCAP_SCHEMAS to a directory that holds them (dockscap validate also "
+        "takes --schemas DIR)"
     )
 
 
@@ -981,8 +982,8 @@ def test_an_incomplete_schema_directory_names_the_missing_file(tmp_path: Path) -
     assert str(caught.value) == (
         f"the official SCAP schemas in {tmp_path.resolve()} are incomplete: "
         "xccdf/1.2/xccdf_1.2.xsd is missing; install them with `apt-get install "
-        "openscap-common`, or name a directory that holds them with --schemas DIR "
-        "(or DOCKSCAP_SCHEMAS)"
+        "openscap-common`, or set DOCKSCAP_SCHEMAS to a directory that holds them "
+        "(dockscap validate also takes --schemas DIR)"
     )
 
 

@@ -232,7 +232,8 @@ def test_a_missing_schema_directory_says_how_to_install_it(tmp_path: Path) -> No
     assert result.stderr == (
         f"Error: {path}: the official SCAP schemas are not available: {nowhere} is "
         "not a directory; install them with `apt-get install openscap-common`, or "
-        "name a directory that holds them with --schemas DIR (or DOCKSCAP_SCHEMAS)\n"
+        "set DOCKSCAP_SCHEMAS to a directory that holds them (dockscap validate "
+        "also takes --schemas DIR)\n"
     )
 
 
