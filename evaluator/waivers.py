@@ -184,9 +184,15 @@ def override_remark(waiver: Waiver, items: Sequence[ContainerVerdict]) -> str:
     names = ", ".join(item.container.name for item in items)
     return (
         f"Approved exception ({waiver.source}, {waiver.selector}), valid through"
-        f" {waiver.expires.isoformat()}, for {names}: {waiver.justification}"
+        f" {waiver.expires.isoformat()}, for {names}: {_sentence(waiver.justification)}"
         " The writable root filesystem remains a finding; the result is unchanged."
     )
+
+
+def _sentence(text: str) -> str:
+    """The user's justification, ended so that the next sentence can follow it."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def waivers_summary(scan: EngineScan) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from dockscap.evaluator.waivers import (
     WaiverError,
     apply_waivers,
     load_waivers,
+    override_remark,
     scan_day,
     waiver_note,
     waivers_summary,
@@ -297,6 +299,28 @@ def test_the_first_waiver_in_force_wins_and_an_expired_one_is_reported() -> None
     assert lapsed.verdicts[0].waiver is not None
     assert lapsed.verdicts[0].waiver.waiver is older
     assert lapsed.verdicts[0].waiver.expired
+
+
+@pytest.mark.parametrize(
+    ("justification", "written"),
+    [
+        ("Vendor image writes to /opt", "Vendor image writes to /opt."),
+        ("Ticket OPS-1. ", "Ticket OPS-1."),
+    ],
+)
+def test_an_override_remark_ends_the_justification_before_the_next_sentence(
+    justification: str, written: str
+) -> None:
+    exception = replace(waiver(date(2999, 1, 1), "app-1"), justification=justification)
+    waived = apply_waivers(scan([container("app-1", False)]), [exception])
+
+    remark = override_remark(exception, waived.verdicts)
+
+    assert remark == (
+        "Approved exception (w.yml:1, container app-1), valid through 2999-01-01,"
+        f" for app-1: {written} The writable root filesystem remains a finding;"
+        " the result is unchanged."
+    )
 
 
 def test_waiver_notes_say_what_applies_and_what_expired() -> None:
