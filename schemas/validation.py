@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import json
 import logging
 import re
 import shutil
@@ -452,5 +453,18 @@ def _first_line(error: BaseException) -> str:
 
 
 def _looks_like_json(data: bytes) -> bool:
+    """JSON opens with { or [; a bare JSON value (null, 3, "x") is JSON too.
+
+    A bare value is no document dockscap writes, but calling it "not
+    well-formed XML" would send the user looking in the wrong place.
+    """
     start = data.lstrip(b"\xef\xbb\xbf \t\r\n")
-    return start[:1] in (b"{", b"[")
+    if start[:1] in (b"{", b"["):
+        return True
+    if start[:1] == b"<":
+        return False
+    try:
+        json.loads(start)
+    except ValueError:
+        return False
+    return True

@@ -162,6 +162,21 @@ BAD_INPUT = [
         ": the document is an array at its top level, not a JSON object",
     ),
     (
+        "json-null",
+        b"null\n",
+        ": the document is null at its top level, not a JSON object",
+    ),
+    (
+        "json-number",
+        b" 3",
+        ": the document is a number at its top level, not a JSON object",
+    ),
+    (
+        "plain-text",
+        b"hello",
+        ":1: the document is not well-formed XML: Start tag expected, '<' not found",
+    ),
+    (
         "broken-json",
         b'{"title": "x",\n "stigs": [}',
         ":2: the document is not valid JSON: Expecting value",
