@@ -39,7 +39,6 @@ from dockscap.evaluator.disa_benchmark import DisaBenchmark, DisaRule
 from dockscap.evaluator.results import EngineScan
 from dockscap.generator.model import Benchmark, Release
 from dockscap.safexml import parse_xml_bytes
-from dockscap.schemas import validate
 from dockscap.schemas.catalog import CKL_SCHEMA_ENV
 from dockscap.schemas.ckl import ckl_structure, vuln_attribute
 
@@ -279,5 +278,9 @@ def _problems(root: etree._Element, source: str) -> list[str]:
     # Lines move when the finding details grow: compare path and message.
     problems = ckl_structure(root)
     if os.environ.get(CKL_SCHEMA_ENV):
+        # Only now: xmlschema, which validates against DISA's schema, is slow
+        # to import, and most runs name no CKL schema.
+        from dockscap.schemas import validate
+
         problems += validate(root, source=source)
     return [f"{p.path}: {p.message}" for p in problems]

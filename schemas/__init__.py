@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from dockscap.schemas.catalog import ckl_schema_file, schema_dir
     from dockscap.schemas.cklb import assert_valid_cklb, validate_cklb
+    from dockscap.schemas.gate import assert_valid
     from dockscap.schemas.kinds import KINDS, DocumentKind, detect_kind
     from dockscap.schemas.problems import Problem
     from dockscap.schemas.validation import (
         Validation,
-        assert_valid,
         load_schema,
         validate,
         validate_file,
@@ -37,7 +37,7 @@ _MODULES = {
     "detect_kind": "kinds",
     "Problem": "problems",
     "Validation": "validation",
-    "assert_valid": "validation",
+    "assert_valid": "gate",
     "load_schema": "validation",
     "validate": "validation",
     "validate_file": "validation",

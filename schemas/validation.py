@@ -7,18 +7,13 @@ reads local files: remote locations are mapped by the catalog or refused.
 
 from __future__ import annotations
 
-import atexit
 import functools
 import json
 import logging
-import re
-import shutil
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeAlias
 
 import xmlschema
 from lxml import etree
@@ -29,14 +24,13 @@ from dockscap.errors import InputError, InvalidDocumentError, SchemaError
 from dockscap.safexml import parse_json_bytes, parse_xml_bytes, read_limited
 from dockscap.schemas.catalog import (
     INSTALL_HINT,
-    Catalog,
     ckl_schema_file,
     load_catalog,
-    local_path,
     schema_dir,
 )
 from dockscap.schemas.ckl import CKL_STRUCTURAL_KIND, ckl_structure
 from dockscap.schemas.cklb import CKLB_KIND, is_cklb, validate_cklb
+from dockscap.schemas.gate import Document, document_root
 from dockscap.schemas.html_report import (
     HTML_REPORT_KIND,
     is_html_report,
@@ -58,18 +52,10 @@ from dockscap.schemas.kinds import (
     detect_kind,
     schema_set_for,
 )
+from dockscap.schemas.locator import OVAL_PLATFORM, Locator
 from dockscap.schemas.problems import Problem, element_path
 
 log = logging.getLogger(__name__)
-
-Document: TypeAlias = bytes | etree._ElementTree | etree._Element
-
-# The namespaces of OVAL's platform schemas (independent, unix, windows, ...).
-OVAL_PLATFORM = re.compile(
-    r"^http://oval\.mitre\.org/XMLSchema/oval-(definitions|system-characteristics)"
-    r"-5#\w+$"
-)
-_XSD = "http://www.w3.org/2001/XMLSchema"
 
 # How many problems an InvalidDocumentError spells out.
 _SHOWN_PROBLEMS = 5
@@ -103,7 +89,9 @@ def validate(
     missing.
     """
     return list(
-        _validate_root(_root(document, source), source, schema_dir, ckl_schema).problems
+        _validate_root(
+            document_root(document, source), source, schema_dir, ckl_schema
+        ).problems
     )
 
 
@@ -115,7 +103,9 @@ def assert_valid(
     ckl_schema: Path | None = None,
 ) -> None:
     """Raise InvalidDocumentError naming `source` and its first problems."""
-    outcome = _validate_root(_root(document, source), source, schema_dir, ckl_schema)
+    outcome = _validate_root(
+        document_root(document, source), source, schema_dir, ckl_schema
+    )
     if outcome.valid:
         return
     raise InvalidDocumentError(_summary(outcome))
@@ -192,14 +182,6 @@ def _oval_platforms(root: etree._Element) -> frozenset[str]:
     return frozenset(uri for uri in declared if OVAL_PLATFORM.match(uri))
 
 
-def _root(document: Document, source: str) -> etree._Element:
-    if isinstance(document, bytes):
-        return parse_xml_bytes(document, source=source, what="document").getroot()
-    if isinstance(document, etree._ElementTree):
-        return document.getroot()
-    return document
-
-
 def _validate_root(
     root: etree._Element,
     source: str,
@@ -268,7 +250,7 @@ def _compiled(
     oval_platforms: frozenset[str] | None,
 ) -> xmlschema.XMLSchema10:
     catalog = load_catalog(directory)
-    locator = _Locator(catalog, oval_version, oval_platforms)
+    locator = Locator(catalog, oval_version, oval_platforms)
     main, *extras = (locator.pin(catalog.schema_for(ns)) for ns in schemas.namespaces)
     xml_schema = catalog.schema_for(namespaces.XML)
     _require_files([main, xml_schema, *extras], directory)
@@ -331,87 +313,6 @@ def _ckl_compiled(path: Path) -> xmlschema.XMLSchema10:
             raise SchemaError(
                 f"{path}: cannot load the CKL schema: {_first_line(error)}"
             ) from error
-
-
-class _Locator:
-    """xmlschema's uri_mapper: catalog entries for remote locations, one OVAL version.
-
-    The data stream schema imports OVAL from another version directory than
-    the document may declare; every OVAL schema is taken from the directory of
-    the chosen version, so that one compiled set never mixes two versions.
-    """
-
-    def __init__(
-        self,
-        catalog: Catalog,
-        oval_version: str,
-        oval_platforms: frozenset[str] | None = None,
-    ) -> None:
-        self._catalog = catalog
-        self._oval_version = oval_version
-        self._oval_dir = catalog.directory / "oval"
-        self._oval_platforms = oval_platforms
-
-    def __call__(self, location: str) -> str:
-        resolved = self._catalog.resolve(location)
-        path = local_path(resolved)
-        if path is None:
-            return resolved
-        pinned = self.pin(path)
-        left_out = self._left_out(pinned)
-        if left_out is not None:
-            return _empty_schema(left_out).as_uri()
-        return resolved if pinned == path else pinned.as_uri()
-
-    def _left_out(self, path: Path) -> str | None:
-        """The namespace of an OVAL platform schema the document does not use."""
-        if self._oval_platforms is None or not path.is_relative_to(self._oval_dir):
-            return None
-        namespace = _target_namespace(path)
-        if namespace is None or not OVAL_PLATFORM.match(namespace):
-            return None
-        return None if namespace in self._oval_platforms else namespace
-
-    def pin(self, path: Path) -> Path:
-        if not self._oval_version or not path.is_relative_to(self._oval_dir):
-            return path
-        version, *rest = path.relative_to(self._oval_dir).parts
-        if version not in OVAL_VERSIONS or not rest:
-            return path
-        return self._oval_dir.joinpath(self._oval_version, *rest)
-
-
-@functools.cache
-def _target_namespace(path: Path) -> str | None:
-    """The targetNamespace of a schema document, read from its root element only."""
-    try:
-        for _, element in etree.iterparse(
-            str(path), events=("start",), resolve_entities=False, no_network=True
-        ):
-            namespace = element.get("targetNamespace")
-            return str(namespace) if namespace is not None else None
-    except (OSError, etree.XMLSyntaxError):
-        return None  # the schema loader reports it in its own words
-    return None
-
-
-@functools.cache
-def _empty_schema(namespace: str) -> Path:
-    """A schema of NAMESPACE that declares nothing, in a folder of this process."""
-    folder = _empty_schemas_folder()
-    path = folder / f"{len(list(folder.iterdir()))}.xsd"
-    root = etree.Element(
-        f"{{{_XSD}}}schema", nsmap={"xs": _XSD}, targetNamespace=namespace
-    )
-    path.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
-    return path
-
-
-@functools.cache
-def _empty_schemas_folder() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="dockscap-schemas-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return folder
 
 
 def _platform_names(platforms: frozenset[str] | None) -> str:
