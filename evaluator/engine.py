@@ -1,24 +1,23 @@
 """Read-only access to one Docker engine's API.
 
 The connection is made the way the docker CLI makes it: `--host URL`, else
-DOCKER_HOST, else the local socket; tcp:// honours DOCKER_TLS_VERIFY and
-DOCKER_CERT_PATH; ssh:// runs the system's `ssh ... docker system dial-stdio`
-(evaluator/ssh.py). The docker SDK's low-level APIClient reads the environment
-and holds the transports and their connection pools.
+DOCKER_HOST, else the local socket. A unix socket is spoken to directly, over
+plain http.client keep-alive connections: importing the docker SDK and its
+HTTP stack would cost a scan more than a thousand inspects, and urllib3's pool
+spends about as much CPU on a request as the rest of the scan does. tcp://
+(with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH) and ssh:// go through the docker
+SDK's transports (evaluator/sdk_transport.py, evaluator/ssh.py).
 
 Every request goes through `Engine._get`, which can only send GET, and these
 are all of them:
 
 - GET /version, unversioned: the API version to speak (the lower of the
-  engine's and the SDK's newest), and the engine's version facts;
+  engine's and the newest dockscap speaks), and the engine's version facts;
 - GET /v{api}/info: the host's name, operating system, kernel and architecture;
 - GET /v{api}/containers/json?all=1: every container (sizes are not asked for);
 - GET /v{api}/containers/{id}/json: one inspect per container.
 
-The requests skip the per-call work of `requests` (which costs more than the
-engine's answer): on a unix socket they go over plain http.client keep-alive
-connections, elsewhere straight to the SDK's connection pool (_Transport). The
-inspects run on a small thread pool, and each answer is reduced to a small
+The inspects run on a small thread pool, and each answer is reduced to a small
 record inside the worker, so no inspect document outlives its container.
 """
 
@@ -28,29 +27,25 @@ import http.client
 import ipaddress
 import json
 import logging
+import os
 import re
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, TypeVar
+from types import ModuleType, TracebackType
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
-import docker
-import requests
-import urllib3
-from docker.transport import UnixHTTPAdapter
-from docker.transport.basehttpadapter import BaseHTTPAdapter
-
+from dockscap import __version__
 from dockscap.errors import EngineError
 from dockscap.evaluator.localhost import is_this_machine, local_facts
 from dockscap.evaluator.results import Container, EngineHost
-from dockscap.evaluator.ssh import SshAdapter
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +56,11 @@ DEFAULT_TIMEOUT = 60.0
 # Measured on 2 cores against a local engine: a second and third worker overlap
 # the engine's work with ours; more only contend for the interpreter lock.
 DEFAULT_WORKERS = 3
-MINIMUM_API: str = docker.constants.MINIMUM_DOCKER_API_VERSION
-NEWEST_API: str = docker.constants.DEFAULT_DOCKER_API_VERSION
+# The Engine API versions dockscap speaks: the docker SDK's range
+# (docker.constants; a test holds the two together).
+MINIMUM_API = "1.24"
+NEWEST_API = "1.45"
+USER_AGENT = f"dockscap/{__version__}"
 
 HINT_SOCKET = "is the Docker engine running? Name another with --host or DOCKER_HOST"
 HINT_PERMISSION = (
@@ -91,16 +89,23 @@ class ListedContainer:
     name: str
 
 
+class Transport(Protocol):
+    """How GETs reach one engine: its local socket, or the SDK's transports."""
+
+    def get(self, target: str) -> tuple[int, bytes]: ...
+
+    def ssh_error(self) -> str | None: ...
+
+    def close(self) -> None: ...
+
+
 class Engine:
     """A connected engine. Use `connect()`; close it (or use `with`) when done."""
 
-    def __init__(
-        self, client: docker.APIClient, endpoint: str, workers: int, timeout: float
-    ) -> None:
-        self.client = client
+    def __init__(self, transport: Transport, endpoint: str, workers: int) -> None:
         self.endpoint = endpoint
         self.workers = max(1, workers)
-        self._transport = _Transport(client, timeout)
+        self._transport = transport
         self._version: Mapping[str, Any] = {}
         self._api = MINIMUM_API
 
@@ -117,7 +122,6 @@ class Engine:
 
     def close(self) -> None:
         self._transport.close()
-        self.client.close()
 
     @property
     def api_version(self) -> str:
@@ -135,17 +139,19 @@ class Engine:
         if not isinstance(version, Mapping) or not version.get("ApiVersion"):
             raise EngineError(self.endpoint, "GET /version gave no ApiVersion")
         server = str(version["ApiVersion"])
+        if _version_key(server) is None:
+            raise EngineError(
+                self.endpoint, f"GET /version gave an ApiVersion of {server!r}"
+            )
 
-        if docker.utils.version_lt(server, MINIMUM_API):
+        if _older(server, MINIMUM_API):
             raise EngineError(
                 self.endpoint,
                 f"the engine speaks Engine API {server}, older than {MINIMUM_API}",
                 f"upgrade the engine; dockscap reads Engine API {MINIMUM_API} or newer",
             )
         self._version = version
-        self._api = (
-            NEWEST_API if docker.utils.version_lt(NEWEST_API, server) else server
-        )
+        self._api = NEWEST_API if _older(NEWEST_API, server) else server
 
     def host(self) -> EngineHost:
         """The engine's host, from GET /info and GET /version (and this machine)."""
@@ -285,14 +291,20 @@ class Engine:
         missing_ok: bool = False,
     ) -> Any:
         """GET PATH; None for 404 when MISSING_OK; any failure is an EngineError."""
+        target = path + (f"?{urlencode(query)}" if query else "")
         # After GET /version the engine is known to have answered: losing it
         # now means it stopped or restarted mid-scan, whatever the OS says.
-        with _Translate(self.endpoint, self._ssh_error, scanning=bool(self._version)):
-            return self._transport.get(path, query, missing_ok)
-
-    def _ssh_error(self) -> str | None:
-        adapter = self.client.get_adapter(self.client.base_url)
-        return adapter.ssh_error() if isinstance(adapter, SshAdapter) else None
+        scanning = bool(self._version)
+        with _Translate(self.endpoint, self._transport.ssh_error, scanning):
+            status, body = self._transport.get(target)
+            if status == 404 and missing_ok:
+                return None
+            if status != 200:
+                raise _StatusError(path, status, _explanation(body))
+            document = json.loads(body)
+        if _SURROGATE_ESCAPE.search(body):
+            document = _without_surrogates(document, path)
+        return document
 
 
 def connect(
@@ -304,18 +316,12 @@ def connect(
     """Connect to HOST, or to DOCKER_HOST, or to the local socket, as the CLI would.
 
     Raises EngineError, with a hint, when the engine cannot be reached or speaks
-    an API older than the SDK's minimum.
+    an API older than dockscap's minimum.
     """
-    with _Translate(host or DEFAULT_ENDPOINT):
-        settings: dict[str, Any] = docker.utils.kwargs_from_env()
-    if host:
-        settings["base_url"] = host
-    endpoint = str(settings.get("base_url") or DEFAULT_ENDPOINT)
-
+    endpoint = host or os.environ.get("DOCKER_HOST") or DEFAULT_ENDPOINT
     started = time.monotonic()
     with _Translate(endpoint):
-        client = _client(endpoint, settings, timeout, max(1, workers))
-        engine = Engine(client, endpoint, workers, timeout)
+        engine = Engine(_transport(endpoint, timeout, workers), endpoint, workers)
     try:
         engine.negotiate()
     except BaseException:
@@ -330,22 +336,22 @@ def connect(
     return engine
 
 
-def _client(
-    endpoint: str, settings: dict[str, Any], timeout: float, pool_size: int
-) -> docker.APIClient:
-    """The SDK client, made without a request: the version is settled afterwards."""
-    if urlsplit(endpoint).scheme != "ssh":
-        return docker.APIClient(
-            **settings, version=MINIMUM_API, timeout=timeout, max_pool_size=pool_size
-        )
+def _transport(endpoint: str, timeout: float, workers: int) -> Transport:
+    socket_path = _unix_socket(endpoint)
+    if socket_path is not None:
+        return UnixTransport(socket_path, timeout)
 
-    # The SDK's ssh transport would import paramiko; ours runs ssh as the CLI
-    # does, mounted where the SDK mounts its unix socket transport.
-    client = docker.APIClient(
-        base_url="unix:///ssh", version=MINIMUM_API, timeout=timeout
-    )
-    client.mount("http+docker://", SshAdapter(endpoint, timeout, pool_size))
-    return client
+    from dockscap.evaluator.sdk_transport import SdkTransport
+
+    return SdkTransport(endpoint, MINIMUM_API, timeout, max(1, workers), USER_AGENT)
+
+
+def _unix_socket(endpoint: str) -> str | None:
+    """The socket's path for a unix:// endpoint, read as the docker SDK reads it."""
+    parts = urlsplit(endpoint)
+    if parts.scheme != "unix":
+        return None
+    return (parts.netloc + parts.path) or None
 
 
 def container_from_inspect(
@@ -377,90 +383,26 @@ def container_from_inspect(
     )
 
 
-class _Transport:
-    """GETs without `requests`' per-call work, which costs more than the answer.
+class UnixTransport:
+    """GETs over an engine's unix socket, a keep-alive connection per thread.
 
-    On a unix socket, each thread keeps its own keep-alive http.client
-    connection: urllib3's pool spends about as much CPU on a request as the
-    rest of the scan does, and the inspects are CPU-bound on the GIL. Over
-    tcp:// and ssh:// the SDK's own connection pool carries TLS and the ssh
-    transport; only when the engine is reached through an HTTP proxy (tcp://
-    with HTTP(S)_PROXY set) does this go through the SDK session, which knows
-    proxies.
+    The inspects run on a few threads and are CPU-bound on the interpreter
+    lock: http.client's plain connections cost a request least.
     """
 
-    def __init__(self, client: docker.APIClient, timeout: float) -> None:
-        self._client = client
-        self._timeout = urllib3.Timeout(connect=timeout, read=timeout)
-        self._base = urlsplit(client.base_url).path.rstrip("/")
-        self._headers = dict(client.headers)
-        adapter = client.get_adapter(f"{client.base_url}/_ping")
-        self._socket_path: str | None = (
-            adapter.socket_path if isinstance(adapter, UnixHTTPAdapter) else None
-        )
-        self._pool = None if self._socket_path else self._direct_pool(client)
+    def __init__(self, socket_path: str, timeout: float) -> None:
+        self.socket_path = socket_path
+        self._timeout = timeout
+        self._headers = {"User-Agent": USER_AGENT}
         self._local = threading.local()
         self._connections: list[_UnixConnection] = []
         self._lock = threading.Lock()
 
-    def close(self) -> None:
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
-
-    @staticmethod
-    def _direct_pool(client: docker.APIClient) -> Any:
-        probe = f"{client.base_url}/_ping"
-        adapter = client.get_adapter(probe)
-        settings = client.merge_environment_settings(probe, {}, None, None, None)
-        proxied = requests.utils.select_proxy(probe, settings["proxies"])
-        if proxied and not isinstance(adapter, BaseHTTPAdapter):
-            return None
-        # TLS as DOCKER_CERT_PATH says, as the CLI does: requests would let
-        # REQUESTS_CA_BUNDLE replace the engine's CA (psf/requests#3829).
-        request = client.prepare_request(requests.Request("GET", probe))
-        return adapter.get_connection_with_tls_context(
-            request, client.verify, None, client.cert
-        )
-
-    def get(self, path: str, query: Mapping[str, str] | None, missing_ok: bool) -> Any:
-        """The JSON answer to GET PATH?QUERY; None for a 404 when MISSING_OK."""
-        target = self._base + path + (f"?{urlencode(query)}" if query else "")
-        if self._socket_path is not None:
-            status, body = self._get_on_socket(self._socket_path, target)
-        elif self._pool is None:
-            answer = self._client.get(
-                self._client.base_url + target,
-                timeout=self._timeout.read_timeout,
-                verify=self._client.verify,
-            )
-            status, body = answer.status_code, answer.content
-        else:
-            response = self._pool.urlopen(
-                "GET",
-                target,
-                headers=self._headers,
-                retries=False,
-                redirect=False,
-                timeout=self._timeout,
-                preload_content=True,
-            )
-            status, body = response.status, response.data
-
-        if status == 404 and missing_ok:
-            return None
-        if status != 200:
-            raise _StatusError(path, status, _explanation(body))
-        document = json.loads(body)
-        if _SURROGATE_ESCAPE.search(body):
-            document = _without_surrogates(document, path)
-        return document
-
-    def _get_on_socket(self, socket_path: str, target: str) -> tuple[int, bytes]:
+    def get(self, target: str) -> tuple[int, bytes]:
+        """The status and body of GET TARGET (a path with its query)."""
         connection = getattr(self._local, "connection", None)
         if connection is None:
-            connection = _UnixConnection(socket_path, self._timeout.read_timeout)
+            connection = _UnixConnection(self.socket_path, self._timeout)
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)
@@ -471,6 +413,15 @@ class _Transport:
         except BaseException:
             connection.close()  # half a request or answer: start the next afresh
             raise
+
+    def ssh_error(self) -> str | None:
+        return None
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
 
 
 class _UnixConnection(http.client.HTTPConnection):
@@ -570,20 +521,25 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
     """What went wrong, in words, and what the user can do about it."""
     causes = list(_causes(error))
     scheme = urlsplit(endpoint).scheme
+    sdk = _sdk_errors()
 
     for cause in causes:
-        if isinstance(cause, docker.errors.InvalidVersion):
+        if sdk is not None and isinstance(cause, sdk.INVALID_VERSION):
             return (
                 f"the engine's API is older than {MINIMUM_API}",
                 f"upgrade the engine; dockscap reads Engine API {MINIMUM_API} or newer",
             )
-        if isinstance(cause, docker.errors.TLSParameterError):
+        if sdk is not None and isinstance(cause, sdk.TLS_PARAMETERS):
             return f"the TLS settings cannot be used: {cause}", HINT_TLS
-        if isinstance(cause, (ssl.SSLError, urllib3.exceptions.SSLError)):
+        if isinstance(cause, ssl.SSLError) or (
+            sdk is not None and isinstance(cause, sdk.SSL_ERRORS)
+        ):
             return f"TLS failed: {_reason(cause)}", HINT_TLS
         if isinstance(cause, _StatusError):
             return str(cause), _status_hint(cause)
 
+    timeouts = (TimeoutError, *sdk.TIMEOUTS) if sdk is not None else (TimeoutError,)
+    not_timeouts = sdk.NOT_TIMEOUTS if sdk is not None else ()
     for cause in causes:
         if isinstance(cause, FileNotFoundError):
             return f"no socket at {_socket_path(endpoint)}", HINT_SOCKET
@@ -596,11 +552,7 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
             return "connection refused", HINT_SOCKET
         if isinstance(cause, socket.gaierror):
             return f"the host name cannot be resolved ({cause.strerror})", HINT_URL
-        # urllib3 files a refused connection under timeouts (NewConnectionError
-        # derives from ConnectTimeoutError); the OS error it wraps says more.
-        if isinstance(
-            cause, (TimeoutError, urllib3.exceptions.TimeoutError, requests.Timeout)
-        ) and not isinstance(cause, urllib3.exceptions.NewConnectionError):
+        if isinstance(cause, timeouts) and not isinstance(cause, not_timeouts):
             return "the engine did not answer in time", HINT_SOCKET
 
     if scheme == "ssh":
@@ -609,22 +561,26 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
         return "the engine's answer is not JSON", HINT_NOT_JSON
     if any("Invalid bind address" in str(cause) for cause in causes):
         return f"not an engine address: {endpoint}", HINT_URL
-    if any(
-        isinstance(
-            cause,
-            (
-                ConnectionError,
-                urllib3.exceptions.ProtocolError,
-                http.client.HTTPException,
-            ),
-        )
-        for cause in causes
-    ):
+    lost = (ConnectionError, http.client.HTTPException)
+    if sdk is not None:
+        lost += sdk.CONNECTION_LOST
+    if any(isinstance(cause, lost) for cause in causes):
         return (
             f"the connection was lost: {_reason(causes[-1])}",
             HINT_MID_SCAN,
         )
     return _reason(error), None
+
+
+def _sdk_errors() -> ModuleType | None:
+    """The module naming the SDK's error classes, once the SDK is in use.
+
+    Only the SDK's transports raise them, and a scan of a local socket never
+    loads the SDK; loading it here would cost that scan its import.
+    """
+    if "dockscap.evaluator.sdk_transport" not in sys.modules:
+        return None
+    return sys.modules["dockscap.evaluator.sdk_transport"]
 
 
 def ssh_hint(endpoint: str) -> str:
@@ -687,6 +643,18 @@ def _explanation(body: bytes) -> str:
     if not isinstance(message, str):
         text = _TAG.sub(" ", text)
     return " ".join(text.split())[:200] or "no explanation"
+
+
+def _older(version: str, than: str) -> bool:
+    """Whether Engine API VERSION is older than THAN (both as "1.41")."""
+    return (_version_key(version) or ()) < (_version_key(than) or ())
+
+
+def _version_key(version: str) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:
+        return None
 
 
 def _socket_path(endpoint: str) -> str:
