@@ -212,17 +212,21 @@ def _headline(scan: EngineScan, open_findings: int) -> str:
 
 
 def docker_run_example(scans: Sequence[EngineScan]) -> str:
-    """Re-creating the first open finding read-only, or a placeholder container."""
+    """Creating the first open finding anew, read-only, or a placeholder container.
+
+    The container's other options and its command are not in the scan, so they
+    stay placeholders; nothing here removes the running container.
+    """
     failing = _first_failing(scans)
     name = failing.container.name if failing else "my-app"
     image = failing.container.image if failing else "registry.example/my-app:1.0"
-    lines = [
-        shlex.join(["docker", "rm", "--force", name]),
-        shlex.join(["docker", "run", "--detach", "--name", name]) + " \\",
-        "  --read-only --tmpfs /tmp --tmpfs /run \\",
-        "  " + shlex.quote(image),
-    ]
-    return "\n".join(lines)
+    return "\n".join(
+        [
+            "docker run --read-only --tmpfs /tmp --tmpfs /run \\",
+            f"  <the other options {name} was created with> \\",
+            f"  {shlex.quote(image)} <its command>",
+        ]
+    )
 
 
 def compose_example(scans: Sequence[EngineScan]) -> str:
