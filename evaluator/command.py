@@ -618,7 +618,9 @@ def _console(stderr: bool) -> Console | None:
         return None
     from rich.console import Console
 
-    return Console(stderr=stderr)
+    # No highlighting: rich would colour the numbers in "ARF 1.1" and in
+    # container names as if they meant something.
+    return Console(stderr=stderr, highlight=False)
 
 
 def _print_summaries(outcomes: Sequence[EngineOutcome], console: Console) -> None:
