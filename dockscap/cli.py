@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +46,18 @@ class DockscapGroup(click.Group):
         assert isinstance(command, click.Command)
         return command
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        if not kwargs.pop("standalone_mode", True):
-            return super().main(*args, standalone_mode=False, **kwargs)
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
         try:
-            outcome = super().main(*args, standalone_mode=False, **kwargs)
+            outcome = super().main(args, prog_name, complete_var, False, **extra)
         except click.UsageError as error:
             error.show()
             sys.exit(USAGE_ERROR)

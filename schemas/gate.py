@@ -168,7 +168,7 @@ def _compiled(
     return schema
 
 
-class _LocalOnly(etree.Resolver):
+class _LocalOnly(etree.Resolver):  # type: ignore[misc]  # lxml's types: Any
     """Every schema document libxml2 asks for, read from a local file or refused."""
 
     def __init__(self, locator: Locator) -> None:
