@@ -155,14 +155,15 @@ def _verdict_line(scan: EngineScan) -> str:
             f"Open: {counts[Verdict.FAIL]} container(s) have a writable root "
             "filesystem; the rule requires every container's to be read-only."
         )
+    if not scan.verdicts:
+        status = "Not reviewed" if scan.result is Verdict.ERROR else "Not a finding"
+        return f"{status}: {scan.none_checked}"
     if scan.result is Verdict.ERROR:
         return (
             f"Not reviewed: for {counts[Verdict.ERROR]} container(s) the engine did "
             "not say whether the root filesystem is read-only, so dockscap cannot "
             "decide; review them by hand."
         )
-    if not scan.verdicts:
-        return f"Not a finding: {scan.none_checked}"
     return "Not a finding: every container's root filesystem is read-only."
 
 

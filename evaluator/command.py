@@ -145,8 +145,9 @@ Exit codes:
      containers), on every engine
   2  at least one container's root filesystem is writable (fail)
   1  error: the rule's result is error (some container's setting could not
-     be read), or the engine, the content or a file could not be used; with
-     several engines, none could be scanned
+     be read, or the filters left no container to check), or the engine, the
+     content or a file could not be used; with several engines, none could
+     be scanned
   3  incomplete: with several engines, at least one could not be scanned
      (its error is on stderr); the files hold the others, whatever they found
 """

@@ -201,13 +201,13 @@ def _headline(scan: EngineScan, open_findings: int) -> str:
             text += f"; {waived} of them under an approved waiver, which records"
             text += " the accepted risk but does not make the rule pass"
         return text + "."
+    if not scan.verdicts:
+        return scan.none_checked
     if errors:
         return (
             f"No writable root filesystem found, but {errors} container(s)"
             " could not be checked."
         )
-    if not scan.verdicts:
-        return "No containers were found on this engine; nothing can break the rule."
     return "Every container checked has a read-only root filesystem."
 
 

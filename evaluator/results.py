@@ -162,7 +162,14 @@ class EngineScan:
 
     @property
     def result(self) -> Verdict:
-        """fail if any container fails, else error if any errored, else pass."""
+        """fail if any container fails, else error if any errored, else pass.
+
+        Filters that left no container to check prove nothing about the host:
+        that is error too, never pass, so that a mistyped --name cannot read as
+        compliance.
+        """
+        if self.filters and not self.verdicts:
+            return Verdict.ERROR
         found = {item.verdict for item in self.verdicts}
         for verdict in (Verdict.FAIL, Verdict.ERROR):
             if verdict in found:

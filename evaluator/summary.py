@@ -158,6 +158,8 @@ def _result_line(scan: EngineScan) -> Text:
     erroring = len(scan.with_verdict(Verdict.ERROR))
     if result is Verdict.FAIL:
         line.append(f" ({failing} container(s) with a writable root filesystem)")
+    elif not scan.verdicts and scan.filters:
+        line.append(" (the filters left no container to check)")
     elif result is Verdict.ERROR:
         line.append(f" ({erroring} container(s) could not be decided)")
     elif not scan.verdicts:

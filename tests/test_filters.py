@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from engine_samples import MIXED, create, scan_engine
 from hand_scans import container, scan
-from lxml import html
+from lxml import etree, html
 from private_engine import PrivateEngine
 
 from dockscap.cli import main
@@ -19,6 +19,7 @@ from dockscap.evaluator.filters import ContainerFilter, LabelSelector
 from dockscap.evaluator.json_output import render_json
 from dockscap.evaluator.report import render_report
 from dockscap.evaluator.results import Container
+from dockscap.namespaces import qname
 
 LABELS = {"env": "prod", "tier": "", "com.docker.compose.service": "api"}
 
@@ -263,3 +264,31 @@ def test_filters_that_leave_nothing_never_read_as_an_empty_engine() -> None:
     )
     assert "found on this engine" not in checklist
     assert "No container matched the filters" in checklist
+
+
+@pytest.mark.engine
+def test_filters_that_match_nothing_are_an_error_never_a_pass(
+    engine: PrivateEngine, tmp_path: Path
+) -> None:
+    # A mistyped --name on a host with writable containers must not read as
+    # compliance anywhere: not in the exit code, the XCCDF or the checklist.
+    create(engine)
+    xccdf, ckl = tmp_path / "results.xml", tmp_path / "host.ckl"
+
+    run = CliRunner().invoke(
+        main,
+        ["evaluate", "--host", engine.url, "--name", "typo-*"]
+        + ["--results", str(xccdf), "--ckl", str(ckl)],
+    )
+
+    assert run.exit_code == 1, run.output
+    assert "Result: ERROR (the filters left no container to check)" in run.output
+    result = etree.parse(xccdf).find(f".//{qname('xccdf', 'rule-result')}")
+    assert result is not None
+    assert result.findtext(qname("xccdf", "result")) == "error"
+    said = "No container matched the filters (only containers named 'typo-*')"
+    assert said in (result.findtext(qname("xccdf", "message")) or "")
+    vuln = etree.parse(ckl).find(".//VULN")
+    assert vuln is not None
+    assert vuln.findtext("STATUS") == "Not_Reviewed"
+    assert (vuln.findtext("FINDING_DETAILS") or "").startswith(f"Not reviewed: {said}")
