@@ -39,9 +39,12 @@ def how_checked(scan: EngineScan) -> str:
     engine = scan.engine
     api = f" {engine.api_version}" if engine.api_version else ""
     key = scan.rule.check.host_config_key
+    listed = (
+        "every container" if not scan.filters else "the containers the filters admit"
+    )
     return (
         f"dockscap {__version__} read the Docker Engine API{api} at {engine.endpoint}: "
-        "GET /containers/json?all=1 listed every container, stopped and never "
+        f"GET /containers/json?all=1 listed {listed}, stopped and never "
         "started ones included, and GET /containers/{id}/json gave each "
         f"container's HostConfig.{key}."
     )
