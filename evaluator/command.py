@@ -14,6 +14,7 @@ writes nothing loads no schema.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -349,6 +350,8 @@ def evaluate(
     outputs = _outputs(results_arf, results_xccdf, report_html, results_json)
     outputs += checklists
     _check_names(outputs, several)
+    if results_json == STDOUT and sys.stdout is None:
+        raise InputError("--json -: standard output is closed; name a file instead")
     only = ContainerFilter.from_options(labels, names, exclude_labels, exclude_names)
     waivers = _waivers(waivers_file)
 
@@ -375,7 +378,7 @@ def evaluate(
         _print_summaries(outcomes, console)
         _print_written(files, renamed, console)
     if to_stdout is not None:
-        click.echo(to_stdout, nl=False)  # bytes go to the binary stream as is
+        _write_to_stdout(to_stdout)
 
     click.get_current_context().exit(exit_code(outcomes))
 
@@ -606,6 +609,21 @@ def _run_file(
     return path, None, output, lambda: render(scans, unscanned)
 
 
+def _write_to_stdout(data: bytes) -> None:
+    """The JSON results on standard output; a stdout that fails is an error."""
+    stream = sys.stdout.buffer
+    try:
+        stream.write(data)
+        stream.flush()
+    except OSError as error:
+        # The files of the run are written already, complete; only this is lost.
+        reason = "the reader closed it" if isinstance(error, BrokenPipeError) else None
+        raise DockscapError(
+            "cannot write the JSON results to standard output: "
+            f"{reason or error.strerror or error}"
+        ) from error
+
+
 def _json_to_stdout(outcomes: Sequence[EngineOutcome]) -> bytes:
     scans = [outcome.scan for outcome in outcomes if outcome.scan is not None]
     unscanned = [outcome.unscanned() for outcome in outcomes if outcome.error]
@@ -617,11 +635,11 @@ def _console(stderr: bool) -> Console | None:
     exit code only (and spares loading rich)."""
     if click.get_current_context().find_root().params.get("quiet"):
         return None
-    from rich.console import Console
+    from dockscap.evaluator.summary import SummaryConsole
 
     # No highlighting: rich would colour the numbers in "ARF 1.1" and in
     # container names as if they meant something.
-    return Console(stderr=stderr, highlight=False)
+    return SummaryConsole(stderr=stderr, highlight=False)
 
 
 def _print_summaries(outcomes: Sequence[EngineOutcome], console: Console) -> None:

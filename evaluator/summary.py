@@ -8,6 +8,7 @@ container name cannot restyle or rewrite the operator's terminal.
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from collections.abc import Sequence
 
@@ -17,6 +18,22 @@ from rich.text import Text
 
 from dockscap.evaluator.results import ContainerVerdict, EngineScan, Verdict
 from dockscap.evaluator.waivers import waiver_note
+
+
+class SummaryConsole(Console):
+    """The terminal summary: a reader that leaves early (| head) costs nothing.
+
+    rich ends the process with exit code 1 on a broken pipe; the summary is
+    only for reading, so the rest of it goes nowhere instead, and the exit
+    code still gives the rule's result.
+    """
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self.file.fileno())
+        os.close(devnull)
+
 
 STYLES = {
     Verdict.PASS: "bold green",
