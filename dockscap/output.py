@@ -9,7 +9,8 @@ A rename replaces whatever stands at the path, so targets are checked first: a
 symbolic link is followed (the file it names is the one replaced, so a
 checklist kept behind a link is really updated), anything but a regular file
 (a device such as /dev/null, a FIFO, a folder) is refused, and a replaced file
-keeps its permissions and owner; a new one gets the umask's.
+keeps its permissions and owner; a new one gets the umask's. Missing folders
+are created, and removed again when the files cannot all be written.
 """
 
 from __future__ import annotations
@@ -29,14 +30,41 @@ def write_atomically(files: Iterable[tuple[Path, bytes]]) -> None:
     targets = [(_target(Path(path)), data) for path, data in files]
 
     staged: list[tuple[Path, Path]] = []
+    created: list[Path] = []
     try:
         for path, data in targets:
+            created += _make_folders(path)
             staged.append((_stage(path, data), path))
         for temporary, path in staged:
             os.replace(temporary, path)
-    finally:
+    except BaseException:
+        # Nothing written, so no folder made for it either; the deepest first.
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _make_folders(path: Path) -> list[Path]:
+    """Create PATH's missing folders; the ones created, outermost first."""
+    missing = []
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+
+    created: list[Path] = []
+    try:
+        for each in reversed(missing):
+            each.mkdir()
+            created.append(each)
+    except OSError as error:
+        for each in reversed(created):
+            each.rmdir()
+        raise InputError(f"cannot write {path}: {error.strerror}") from error
+    return created
 
 
 def _target(path: Path) -> Path:
@@ -61,10 +89,8 @@ def _target(path: Path) -> Path:
 
 
 def _stage(path: Path, data: bytes) -> Path:
-    folder = path.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError as error:
         raise InputError(f"cannot write {path}: {error.strerror}") from error
     with os.fdopen(handle, "wb") as stream:

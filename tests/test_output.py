@@ -66,3 +66,24 @@ def test_a_new_file_takes_the_umask(tmp_path: Path) -> None:
         os.umask(previous)
 
     assert stat.S_IMODE((tmp_path / "new.xml").stat().st_mode) == 0o600
+
+
+def test_missing_folders_are_made_for_the_files(tmp_path: Path) -> None:
+    results = tmp_path / "out" / "docker01" / "results.xml"
+
+    write_atomically([(results, b"<new/>")])
+
+    assert results.read_bytes() == b"<new/>"
+
+
+def test_folders_made_for_a_run_that_fails_are_removed_again(tmp_path: Path) -> None:
+    # The second file cannot be written (a file stands where its folder would
+    # go): nothing of the run may stay, not even the folders made for the first.
+    blocker = tmp_path / "blocker"
+    blocker.write_bytes(b"a file, not a folder")
+    first = tmp_path / "new" / "sub" / "results.xml"
+
+    with pytest.raises(InputError, match="blocker/sub/host.ckl: Not a directory"):
+        write_atomically([(first, b"<new/>"), (blocker / "sub" / "host.ckl", b"x")])
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker"]
