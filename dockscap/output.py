@@ -71,9 +71,11 @@ def _target(path: Path) -> Path:
     """The regular file a write to PATH replaces, links followed; refuse the rest."""
     if not path.name:
         raise InputError(f"cannot write {str(path)!r}: it names no file")
+    # The path itself is checked, links followed: /dev/stdout resolves to a
+    # name such as /proc/self/fd/pipe:[123], which is no file at all.
     target = Path(os.path.realpath(path))
     try:
-        mode = target.stat().st_mode
+        mode = path.stat().st_mode
     except FileNotFoundError:
         return target
     except OSError as error:

@@ -151,6 +151,7 @@ Exit codes:
      be scanned
   3  incomplete: with several engines, at least one could not be scanned
      (its error is on stderr); the files hold the others, whatever they found
+  130  interrupted (Ctrl-C): each results file is complete or not there
 """
 )
 # -- Which engines --------------------------------------------------------

@@ -87,3 +87,17 @@ def test_folders_made_for_a_run_that_fails_are_removed_again(tmp_path: Path) -> 
         write_atomically([(first, b"<new/>"), (blocker / "sub" / "host.ckl", b"x")])
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker"]
+
+
+def test_a_link_to_a_pipe_is_refused_for_what_it_is(tmp_path: Path) -> None:
+    # As /dev/stdout is in a pipeline: the link resolves to /proc/self/fd/N,
+    # whose own target, pipe:[inode], is no path at all.
+    read, write = os.pipe()
+    link = tmp_path / "stdout"
+    link.symlink_to(f"/proc/self/fd/{write}")
+    try:
+        with pytest.raises(InputError, match="stdout: it is not a regular file"):
+            write_atomically([(link, b"<new/>")])
+    finally:
+        os.close(read)
+        os.close(write)
