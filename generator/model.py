@@ -119,6 +119,7 @@ class Benchmark:
         """The release a user asked for, or the newest when they did not say."""
         if name is None:
             return self.newest_release
+        name = name.upper()  # DISA writes V2R2; v2r2 means the same
         if name not in self.releases:
             known = ", ".join(sorted(self.releases))
             raise InputError(f"unknown STIG release {name!r}; choose one of {known}")

@@ -194,3 +194,10 @@ def test_a_release_the_rule_lacks_is_named(content: Path) -> None:
         load_benchmark(content)
 
     assert "releases.V3R1" in str(caught.value)
+
+
+def test_a_release_may_be_named_in_lower_case() -> None:
+    benchmark = load_benchmark()
+
+    assert benchmark.release("v1r1") is benchmark.release("V1R1")
+    assert benchmark.release("v1r1").name == "V1R1"
