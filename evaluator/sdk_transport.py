@@ -9,7 +9,7 @@ which costs more than the engine's answer. Only through an HTTP proxy
 knows proxies.
 
 Local sockets never come here (evaluator/engine.py): importing the SDK and its
-HTTP stack costs a scan more time than a thousand inspects.
+HTTP stack costs about 0.1 s of CPU, a quarter of a thousand inspects.
 """
 
 from __future__ import annotations
