@@ -174,23 +174,31 @@ def busybox_rootfs() -> bytes:
     return buffer.getvalue()
 
 
-def add_samples(engine: PrivateEngine) -> None:
-    """A few containers, some read-only and some not, for a first run of dockscap."""
+# Name, create options, and what becomes of it: run (and keep running), exit, create.
+SAMPLES = (
+    ("web-readonly", {"read_only": True, "tmpfs": {"/tmp": ""}}, "run"),
+    ("cache-writable", {}, "run"),
+    ("job-done-readonly", {"read_only": True}, "exit"),
+    ("batch-writable-created", {}, "create"),
+)
+
+
+def add_samples(engine: PrivateEngine) -> int:
+    """A few containers, some read-only and some not, for a first run of dockscap.
+
+    Returns how many other containers the engine holds (added by hand since).
+    """
     with engine.client() as client:
         image = engine.ensure_image(client)
-        samples = [
-            ("web-readonly", {"read_only": True, "tmpfs": {"/tmp": ""}}, "run"),
-            ("cache-writable", {}, "run"),
-            ("job-done-readonly", {"read_only": True}, "exit"),
-            ("batch-writable-created", {}, "create"),
-        ]
-        for name, options, how in samples:
+        for name, options, how in SAMPLES:
             if client.containers.list(all=True, filters={"name": f"^{name}$"}):
                 continue
             command = ["sleep", "86400"] if how == "run" else ["true"]
             container = client.containers.create(image, command, name=name, **options)
             if how != "create":
                 container.start()
+        names = {item.name for item in client.containers.list(all=True)}
+    return len(names - {name for name, _, _ in SAMPLES})
 
 
 def main() -> int:
@@ -208,6 +216,10 @@ def main() -> int:
         print(f"sample containers are on {engine.url}")
     else:
         engine.stop()
+        print(
+            f"stopped: {engine.url} (its containers stay in {engine.data_root}, "
+            "for the next start)"
+        )
     return 0
 
 

@@ -54,11 +54,12 @@ def choose_engine() -> str:
         )
     demo = PrivateEngine("demo")
     how = "Started" if demo.start() else "Using the already running"
-    add_samples(demo)
+    others = add_samples(demo)
+    added = f", and {others} other container(s) added to it since" if others else ""
     print(
         f"No Docker engine answers at {url}.\n"
         f"{how} PRIVATE demo engine at {demo.url} (data root {demo.data_root})\n"
-        "with sample containers, some read-only and some not. Stop it with:\n"
+        f"with sample containers, some read-only and some not{added}. Stop it with:\n"
         "  .venv/bin/python scripts/private_engine.py stop --name demo\n"
     )
     return demo.url
