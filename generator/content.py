@@ -91,7 +91,9 @@ class _Node:
 
     def text(self, pattern: re.Pattern[str] | None = None) -> str:
         value = self.scalar()
-        if not isinstance(value, str) or not value.strip():
+        if isinstance(value, str) and not value.strip():
+            raise self.error("expected text, found it empty")
+        if not isinstance(value, str):
             raise self.error(f"expected text, found {_describe(value)}")
         if pattern and not pattern.match(value):
             raise self.error(f"{value!r} is not of the form {pattern.pattern}")

@@ -147,7 +147,7 @@ ENTRY = "- container: a\n  justification: j\n  approver: x\n  expires: 2030-01-0
         (
             ENTRY.replace("justification: j", 'justification: ""'),
             "2: [0].justification",
-            "expected text, found str ''",
+            "expected text, found it empty",
         ),
         (
             ENTRY.replace("approver: x", "approver: 42"),
