@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -163,3 +164,33 @@ def _log_handlers(
         handler.set_name(LOG_HANDLER)
         root.addHandler(handler)
     return handlers
+
+
+def run() -> None:
+    """The `dockscap` console script: main, then an exit without teardown.
+
+    Tearing the interpreter down frees every object one by one (the modules,
+    the compiled schemas), about 60 ms on a 2-core machine, which is a tenth
+    of a whole scan of 1,000 containers; the operating system frees them at
+    once. Everything is flushed first, so that what the run wrote is whole.
+    Tests call main, which exits the usual way.
+    """
+    try:
+        main()
+    except SystemExit as done:
+        _exit_now(done.code)
+        raise
+
+
+def _exit_now(code: object) -> None:
+    """os._exit(CODE) once logs and streams are flushed; return if they cannot be."""
+    if not (code is None or isinstance(code, int)):
+        return  # a message for Python to print
+    try:
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):
+        return  # a closed or broken stream: Python reports it as it always does
+    os._exit(code or 0)

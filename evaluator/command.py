@@ -5,6 +5,11 @@ several at once (evaluator.fleet), print the summary (evaluator.summary), then
 render every requested results file, validate each against its official
 schema, and write them all or none (dockscap.output).
 
+What the writers need no scan for (importing them, compiling their templates
+and schemas) is done on a thread of its own while the engines answer: it is
+most of a run's fixed cost, and the scan leaves the interpreter idle while it
+waits for the engine.
+
 The writers and what they stand on (lxml trees of the data stream, xmlschema,
 jsonschema, jinja2, rich) are imported only when a run needs them: a scan
 that writes one XCCDF file never loads the HTML template engine, and one that
@@ -16,6 +21,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,7 +72,7 @@ RunRender = Callable[[Sequence[EngineScan], Sequence[UnscannedEngine]], bytes]
 class Output:
     """A results file option: one file per engine, or one file for the run.
 
-    Its writer is imported when the file is made, so that a run pays only for
+    Its writer is imported when the run needs it, so that a run pays only for
     the files it asks for. The HTML report, the JSON and the checklists check
     themselves while rendering (their modules say how); the others are
     validated here against their official schema.
@@ -77,10 +83,21 @@ class Output:
     official_schema: bool
     engine_writer: Callable[[], EngineRender] | None = None
     run_writer: Callable[[], RunRender] | None = None
+    # The writer's work that needs no scan, such as compiling its templates
+    # and schemas; cached, so that the render after it costs nothing more.
+    preparation: Callable[[], None] | None = None
 
     @property
     def per_engine(self) -> bool:
         return self.engine_writer is not None
+
+    def prepare(self) -> None:
+        """Import the writer and do its preparation."""
+        writer = self.engine_writer or self.run_writer
+        if writer is not None:
+            writer()
+        if self.preparation is not None:
+            self.preparation()
 
 
 @dataclass(frozen=True)
@@ -356,7 +373,13 @@ def evaluate(
     only = ContainerFilter.from_options(labels, names, exclude_labels, exclude_names)
     waivers = _waivers(waivers_file)
 
-    outcomes = _scan(targets, benchmark, chosen, only, waivers, parallel)
+    display = _progress_display(len(targets))
+    with ThreadPoolExecutor(1, thread_name_prefix="prepare") as pool:
+        # Not the summary's rich modules under a progress display, which is
+        # importing rich's own on this thread.
+        summary = display is None and not _quiet()
+        prepared = pool.submit(_prepare, outputs, summary)
+        outcomes = _scan(targets, benchmark, chosen, only, waivers, parallel, display)
     if not several and outcomes[0].error is not None:
         raise outcomes[0].error  # one engine: one Error line, exit 1, no file
     for outcome in outcomes:
@@ -368,6 +391,7 @@ def evaluate(
             "no results file was written"
         )
 
+    prepared.result()  # raises what kept a writer from being prepared
     files, renamed = _results_files(outputs, outcomes)
     # With --json -, standard output holds the JSON alone.
     to_stdout = _json_to_stdout(outcomes) if results_json == STDOUT else None
@@ -461,12 +485,13 @@ def _outputs(
 ) -> list[Output]:
     outputs = []
     if arf is not None:
-        outputs.append(
-            Output(NamePattern("--results-arf", str(arf)), "ARF 1.1", True, None, _arf)
-        )
+        name = NamePattern("--results-arf", str(arf))
+        outputs.append(Output(name, "ARF 1.1", True, None, _arf, _prepare_arf))
     if xccdf is not None:
         name = NamePattern("--results", str(xccdf))
-        outputs.append(Output(name, "XCCDF 1.2 results", True, _xccdf, None))
+        outputs.append(
+            Output(name, "XCCDF 1.2 results", True, _xccdf, None, _prepare_xccdf)
+        )
     # The HTML report and the JSON have no official schema: they check
     # themselves while rendering (evaluator/report.py, json_output.py).
     if report is not None:
@@ -521,6 +546,15 @@ def _waivers(waivers_file: Path | None) -> tuple[Waiver, ...]:
 # -- The scan --------------------------------------------------------------------
 
 
+def _prepare(outputs: Sequence[Output], summary: bool) -> None:
+    """Everything the files and the summary need that the scan does not change."""
+    for output in outputs:
+        output.prepare()
+    if summary:
+        import dockscap.evaluator.fleet_summary
+        import dockscap.evaluator.summary  # noqa: F401
+
+
 def _scan(
     targets: Sequence[EngineTarget],
     benchmark: Benchmark,
@@ -528,6 +562,7 @@ def _scan(
     only: ContainerFilter,
     waivers: Sequence[Waiver],
     parallel: int,
+    display: ProgressDisplay | None,
 ) -> list[EngineOutcome]:
     def scan_one(target: EngineTarget, progress: ScanProgress) -> EngineScan:
         with connect(target.endpoint) as engine:
@@ -538,7 +573,6 @@ def _scan(
 
         return apply_waivers(scanned, waivers)
 
-    display = _progress_display(len(targets))
     if display is None:
         return scan_engines(targets, scan_one, parallel=parallel)
     with display:
@@ -551,7 +585,7 @@ def _progress_display(engines: int) -> ProgressDisplay | None:
     Nor with -v or --debug, whose log lines go to the same terminal.
     """
     root = click.get_current_context().find_root().params
-    if root.get("quiet") or root.get("verbose") or root.get("debug"):
+    if _quiet() or root.get("verbose") or root.get("debug"):
         return None
 
     from rich.console import Console
@@ -634,13 +668,17 @@ def _json_to_stdout(outcomes: Sequence[EngineOutcome]) -> bytes:
 def _console(stderr: bool) -> Console | None:
     """Where the summary goes; None with --quiet, which leaves errors and the
     exit code only (and spares loading rich)."""
-    if click.get_current_context().find_root().params.get("quiet"):
+    if _quiet():
         return None
     from dockscap.evaluator.summary import SummaryConsole
 
     # No highlighting: rich would colour the numbers in "ARF 1.1" and in
     # container names as if they meant something.
     return SummaryConsole(stderr=stderr, highlight=False)
+
+
+def _quiet() -> bool:
+    return bool(click.get_current_context().find_root().params.get("quiet"))
 
 
 def _print_summaries(outcomes: Sequence[EngineOutcome], console: Console) -> None:
@@ -699,6 +737,24 @@ def _xccdf() -> EngineRender:
     from dockscap.evaluator.xccdf_results import render_xccdf_results
 
     return render_xccdf_results
+
+
+def _prepare_arf() -> None:
+    from dockscap.generator.build import compile_templates
+    from dockscap.schemas import prepare
+    from dockscap.schemas.kinds import ARF_REPORT
+
+    compile_templates()
+    prepare(ARF_REPORT)
+
+
+def _prepare_xccdf() -> None:
+    from dockscap.generator.build import compile_templates
+    from dockscap.schemas import prepare
+    from dockscap.schemas.kinds import XCCDF_12_BENCHMARK
+
+    compile_templates()
+    prepare(XCCDF_12_BENCHMARK)
 
 
 def _report() -> RunRender:

@@ -96,6 +96,8 @@ def _print_waivers(failing: Sequence[ContainerVerdict], console: Console) -> Non
 
 def visible(text: str) -> str:
     """TEXT with control and format characters shown as escapes, e.g. \\x1b."""
+    if text.isprintable():  # holds none of them: the common case, at C speed
+        return text
     return "".join(_visible_char(char) for char in text)
 
 

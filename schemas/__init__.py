@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from dockscap.schemas.catalog import ckl_schema_file, schema_dir
     from dockscap.schemas.cklb import assert_valid_cklb, validate_cklb
-    from dockscap.schemas.gate import assert_valid
+    from dockscap.schemas.gate import assert_valid, prepare
     from dockscap.schemas.kinds import KINDS, DocumentKind, detect_kind
     from dockscap.schemas.problems import Problem
     from dockscap.schemas.validation import (
@@ -38,6 +38,7 @@ _MODULES = {
     "Problem": "problems",
     "Validation": "validation",
     "assert_valid": "gate",
+    "prepare": "gate",
     "load_schema": "validation",
     "validate": "validation",
     "validate_file": "validation",
@@ -53,6 +54,7 @@ __all__ = [
     "ckl_schema_file",
     "detect_kind",
     "load_schema",
+    "prepare",
     "schema_dir",
     "validate",
     "validate_cklb",

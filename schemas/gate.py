@@ -36,6 +36,7 @@ from dockscap.schemas.kinds import (
     CKL,
     DEFAULT_OVAL_VERSION,
     OVAL_VERSIONS,
+    DocumentKind,
     SchemaSet,
     declared_oval_versions,
     detect_kind,
@@ -81,6 +82,18 @@ def assert_valid(
                 else ""
             )
         )
+
+
+def prepare(kind: DocumentKind, explicit_dir: Path | None = None) -> None:
+    """Compile the schemas a document of KIND is checked against, now.
+
+    `evaluate` calls this while the engines answer, so that the check before
+    writing costs only the validation. A document with OVAL is assumed to
+    declare the version dockscap writes; another version compiles its own set.
+    """
+    assert kind.schemas is not None, f"{kind.name} has no schema set of its own"
+    oval_version = DEFAULT_OVAL_VERSION if kind.schemas.holds_oval else ""
+    _compiled(kind.schemas, schema_dir(explicit_dir), oval_version)
 
 
 def document_root(document: Document, source: str) -> etree._Element:
