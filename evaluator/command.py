@@ -23,6 +23,7 @@ import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -365,7 +366,9 @@ def evaluate(
     chosen, checklists = _checklists(
         benchmark, release, stig_file, ckl_file, cklb_file, update_ckl, update_cklb
     )
-    outputs = _outputs(results_arf, results_xccdf, report_html, results_json)
+    outputs = _outputs(
+        results_arf, results_xccdf, report_html, results_json, benchmark, chosen
+    )
     outputs += checklists
     _check_names(outputs, several)
     if results_json == STDOUT and sys.stdout is None:
@@ -481,17 +484,22 @@ def _checklists(
 
 
 def _outputs(
-    arf: Path | None, xccdf: Path | None, report: Path | None, json: Path | None
+    arf: Path | None,
+    xccdf: Path | None,
+    report: Path | None,
+    json: Path | None,
+    benchmark: Benchmark,
+    release: Release,
 ) -> list[Output]:
     outputs = []
     if arf is not None:
         name = NamePattern("--results-arf", str(arf))
-        outputs.append(Output(name, "ARF 1.1", True, None, _arf, _prepare_arf))
+        prepare = partial(_prepare_arf, benchmark, release)
+        outputs.append(Output(name, "ARF 1.1", True, None, _arf, prepare))
     if xccdf is not None:
         name = NamePattern("--results", str(xccdf))
-        outputs.append(
-            Output(name, "XCCDF 1.2 results", True, _xccdf, None, _prepare_xccdf)
-        )
+        prepare = partial(_prepare_xccdf, benchmark, release)
+        outputs.append(Output(name, "XCCDF 1.2 results", True, _xccdf, None, prepare))
     # The HTML report and the JSON have no official schema: they check
     # themselves while rendering (evaluator/report.py, json_output.py).
     if report is not None:
@@ -739,22 +747,20 @@ def _xccdf() -> EngineRender:
     return render_xccdf_results
 
 
-def _prepare_arf() -> None:
-    from dockscap.generator.build import compile_templates
+def _prepare_arf(benchmark: Benchmark, release: Release) -> None:
+    from dockscap.generator.build import datastream_tree
     from dockscap.schemas import prepare
-    from dockscap.schemas.kinds import ARF_REPORT
 
-    compile_templates()
-    prepare(ARF_REPORT)
+    # The ARF carries this data stream, so its schemas (SCAP 1.3, with the
+    # OVAL platforms the content uses) are the ARF's.
+    prepare(datastream_tree(benchmark, release))
 
 
-def _prepare_xccdf() -> None:
-    from dockscap.generator.build import compile_templates
+def _prepare_xccdf(benchmark: Benchmark, release: Release) -> None:
+    from dockscap.generator.build import xccdf_benchmark_tree
     from dockscap.schemas import prepare
-    from dockscap.schemas.kinds import XCCDF_12_BENCHMARK
 
-    compile_templates()
-    prepare(XCCDF_12_BENCHMARK)
+    prepare(xccdf_benchmark_tree(benchmark, release, engine_api_check=True))
 
 
 def _report() -> RunRender:

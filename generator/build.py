@@ -178,12 +178,6 @@ def _datastream(components: _Components) -> etree._Element:
     return datastream.assemble(components.names, components.timestamp, components.trees)
 
 
-def compile_templates() -> None:
-    """Compile every content template now; rendering then only runs them."""
-    for name in TEMPLATES.values():
-        _environment().get_template(name)
-
-
 @cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(

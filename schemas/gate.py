@@ -36,13 +36,12 @@ from dockscap.schemas.kinds import (
     CKL,
     DEFAULT_OVAL_VERSION,
     OVAL_VERSIONS,
-    DocumentKind,
     SchemaSet,
     declared_oval_versions,
     detect_kind,
     schema_set_for,
 )
-from dockscap.schemas.locator import Locator
+from dockscap.schemas.locator import Locator, oval_platforms, platform_names
 
 log = logging.getLogger(__name__)
 
@@ -84,16 +83,15 @@ def assert_valid(
         )
 
 
-def prepare(kind: DocumentKind, explicit_dir: Path | None = None) -> None:
-    """Compile the schemas a document of KIND is checked against, now.
+def prepare(document: Document, explicit_dir: Path | None = None) -> None:
+    """Compile the schemas that checking DOCUMENT needs, without checking it.
 
-    `evaluate` calls this while the engines answer, so that the check before
-    writing costs only the validation. A document with OVAL is assumed to
-    declare the version dockscap writes; another version compiles its own set.
+    `evaluate` calls this while the engines answer, with a document like the
+    one it will write (its data stream, its Benchmark), so that the check
+    before writing costs only the validation.
     """
-    assert kind.schemas is not None, f"{kind.name} has no schema set of its own"
-    oval_version = DEFAULT_OVAL_VERSION if kind.schemas.holds_oval else ""
-    _compiled(kind.schemas, schema_dir(explicit_dir), oval_version)
+    root = document_root(document, "the document to prepare for")
+    _schema_for(root, "the document to prepare for", explicit_dir)
 
 
 def document_root(document: Document, source: str) -> etree._Element:
@@ -113,6 +111,18 @@ def _libxml2_problems(
     It has none for a CKL, and for an OVAL version no schema set holds, which
     validation.py reports in its own words.
     """
+    schema = _schema_for(root, source, explicit_dir)
+    if schema is None:
+        return None
+    if schema.validate(root):
+        return []
+    return [f"line {entry.line}: {entry.message}" for entry in schema.error_log]
+
+
+def _schema_for(
+    root: etree._Element, source: str, explicit_dir: Path | None
+) -> etree.XMLSchema | None:
+    """The compiled schemas for ROOT, or None where libxml2 has no say."""
     kind = detect_kind(root, source=source)
     if kind is CKL:
         return None
@@ -120,11 +130,8 @@ def _libxml2_problems(
     oval_version = _oval_version(root, schemas)
     if oval_version is None:
         return None
-
-    schema = _compiled(schemas, schema_dir(explicit_dir), oval_version)
-    if schema.validate(root):
-        return []
-    return [f"line {entry.line}: {entry.message}" for entry in schema.error_log]
+    platforms = oval_platforms(root) if schemas.holds_oval else None
+    return _compiled(schemas, schema_dir(explicit_dir), oval_version, platforms)
 
 
 def _oval_version(root: etree._Element, schemas: SchemaSet) -> str | None:
@@ -139,11 +146,18 @@ def _oval_version(root: etree._Element, schemas: SchemaSet) -> str | None:
 
 @functools.cache
 def _compiled(
-    schemas: SchemaSet, directory: Path, oval_version: str
+    schemas: SchemaSet,
+    directory: Path,
+    oval_version: str,
+    oval_platforms: frozenset[str] | None,
 ) -> etree.XMLSchema:
-    """The schema set, compiled by libxml2 once per process."""
+    """The schema set, compiled by libxml2 once per process.
+
+    With OVAL_PLATFORMS, only those OVAL platform schemas are loaded (see
+    locator.oval_platforms): the others are most of the compile time.
+    """
     catalog = load_catalog(directory)
-    locator = Locator(catalog, oval_version)
+    locator = Locator(catalog, oval_version, oval_platforms)
     imports = [namespaces.XML, *schemas.namespaces]
     driver = etree.Element(f"{{{_XSD}}}schema", nsmap={"xs": _XSD})
     for namespace in imports:
@@ -165,7 +179,8 @@ def _compiled(
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
     parser.resolvers.add(resolver)
     try:
-        schema = etree.XMLSchema(etree.fromstring(etree.tostring(driver), parser))
+        with locator:
+            schema = etree.XMLSchema(etree.fromstring(etree.tostring(driver), parser))
     except etree.XMLSchemaParseError as error:
         reason = resolver.refused or str(error)
         raise SchemaError(
@@ -175,7 +190,9 @@ def _compiled(
     log.debug(
         "libxml2 compiled the %s schemas%s in %.2f s",
         schemas.name,
-        f" (OVAL {oval_version})" if oval_version else "",
+        f" (OVAL {oval_version}, platforms: {platform_names(oval_platforms)})"
+        if oval_version
+        else "",
         time.perf_counter() - started,
     )
     return schema

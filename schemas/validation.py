@@ -52,7 +52,7 @@ from dockscap.schemas.kinds import (
     detect_kind,
     schema_set_for,
 )
-from dockscap.schemas.locator import OVAL_PLATFORM, Locator
+from dockscap.schemas.locator import Locator, oval_platforms, platform_names
 from dockscap.schemas.problems import Problem, element_path
 
 log = logging.getLogger(__name__)
@@ -158,28 +158,11 @@ def load_schema(
     """The compiled schema set, from this process's cache after the first call.
 
     With OVAL_PLATFORMS (namespaces), the OVAL platform schemas of other
-    namespaces are left out: see _oval_platforms.
+    namespaces are left out: see locator.oval_platforms.
     """
     version = oval_version if schemas.holds_oval else ""
     platforms = oval_platforms if schemas.holds_oval else None
     return _compiled(schemas, directory, version, platforms)
-
-
-def _oval_platforms(root: etree._Element) -> frozenset[str]:
-    """The OVAL platform namespaces (oval-definitions-5#unix, ...) ROOT declares.
-
-    OpenSCAP's OVAL definitions and system characteristics schemas import all
-    their platform schemas (some twenty each: Windows, Solaris, IOS, ...),
-    most of the SCAP 1.3 set's load time. Nothing in the set refers to a
-    platform schema's components but its own namespace's elements
-    (tests/test_schemas.py checks that of the installed files), and a document
-    holds an element, attribute or xsi:type of a namespace only where it
-    declares it. So the platforms a document does not declare cannot take
-    part in its validation, and leaving them out validates it exactly as the
-    whole set would.
-    """
-    declared = {str(uri) for _, uri in root.xpath("//namespace::*")}
-    return frozenset(uri for uri in declared if OVAL_PLATFORM.match(uri))
 
 
 def _validate_root(
@@ -203,7 +186,7 @@ def _validate_root(
         if version_problem is not None:
             return Validation(source, kind.name, (version_problem,))
         schema = load_schema(
-            schemas, schema_dir(explicit_dir), oval_version, _oval_platforms(root)
+            schemas, schema_dir(explicit_dir), oval_version, oval_platforms(root)
         )
 
     problems = tuple(_problem(error) for error in schema.iter_errors(root))
@@ -262,7 +245,7 @@ def _compiled(
     locations += [(ns, str(p)) for ns, p in zip(extra_namespaces, extras, strict=True)]
 
     started = time.perf_counter()
-    with warnings.catch_warnings():
+    with locator, warnings.catch_warnings():
         # A failed import is only a warning to xmlschema, and would leave us
         # validating against half a schema: make it an error.
         warnings.simplefilter("error", XMLSchemaWarning)
@@ -290,7 +273,7 @@ def _compiled(
     log.debug(
         "loaded the %s schemas%s from %s in %.1f s",
         schemas.name,
-        f" (OVAL {oval_version}, platforms: {_platform_names(oval_platforms)})"
+        f" (OVAL {oval_version}, platforms: {platform_names(oval_platforms)})"
         if oval_version
         else "",
         directory,
@@ -313,12 +296,6 @@ def _ckl_compiled(path: Path) -> xmlschema.XMLSchema10:
             raise SchemaError(
                 f"{path}: cannot load the CKL schema: {_first_line(error)}"
             ) from error
-
-
-def _platform_names(platforms: frozenset[str] | None) -> str:
-    if platforms is None:
-        return "all"
-    return ", ".join(sorted(uri.rpartition("#")[2] for uri in platforms)) or "none"
 
 
 def _require_files(paths: list[Path], directory: Path) -> None:
