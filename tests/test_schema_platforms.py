@@ -19,9 +19,8 @@ from conftest import require
 from lxml import etree
 
 from dockscap.namespaces import OVAL_DEFINITIONS, OVAL_INDEPENDENT, OVAL_UNIX
-from dockscap.schemas import kinds
+from dockscap.schemas import gate, kinds
 from dockscap.schemas.catalog import schema_dir
-from dockscap.schemas import gate
 from dockscap.schemas.locator import OVAL_PLATFORM, oval_platforms
 from dockscap.schemas.problems import Problem
 from dockscap.schemas.validation import (
