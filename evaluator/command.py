@@ -595,13 +595,14 @@ def _progress_display(engines: int) -> ProgressDisplay | None:
     root = click.get_current_context().find_root().params
     if _quiet() or root.get("verbose") or root.get("debug"):
         return None
+    # Standard error itself, not rich's is_terminal, which FORCE_COLOR (set by
+    # many CI systems) turns on in a log; and rich loads only to draw.
+    if sys.stderr is None or not sys.stderr.isatty():
+        return None
 
     from rich.console import Console
 
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        return None
-    return ProgressDisplay(console, engines)
+    return ProgressDisplay(Console(stderr=True), engines)
 
 
 # -- After the scan --------------------------------------------------------------

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import pty
+import select
 import signal
 import socket
 import subprocess
@@ -580,6 +583,75 @@ def test_without_a_terminal_there_is_no_progress_noise(
     assert "Engines (2): 2 scanned, 0 not scanned" in run.stdout
     for mark in PROGRESS_MARKS:
         assert mark not in run.stdout + run.stderr
+
+
+@pytest.mark.engine
+def test_force_color_in_a_log_brings_no_progress_noise(
+    engine: PrivateEngine, second_engine: PrivateEngine
+) -> None:
+    # CI systems set FORCE_COLOR for colours in their logs; a log is no terminal.
+    make_containers(engine, MIXED[:3])
+    dockscap = Path(sys.executable).with_name("dockscap")
+
+    run = subprocess.run(
+        [dockscap, "evaluate", "-H", engine.url, "-H", second_engine.url],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "FORCE_COLOR": "1"},
+    )
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "━" not in run.stderr and "\r" not in run.stderr
+
+
+@pytest.mark.engine
+def test_a_long_scan_on_a_terminal_shows_its_progress(
+    engine: PrivateEngine, tmp_path: Path
+) -> None:
+    # Standard error on a real pseudo-terminal; one engine answers, the other
+    # never does, so the scan lasts until it is interrupted.
+    make_containers(engine, MIXED[:2])
+    silent = tmp_path / "silent.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(silent))
+    listener.listen(8)
+    controller, terminal = pty.openpty()
+    dockscap = Path(sys.executable).with_name("dockscap")
+
+    with listener:
+        run = subprocess.Popen(
+            [dockscap, "evaluate", "-H", engine.url, "-H", f"unix://{silent}"],
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+        )
+        os.close(terminal)
+        drawn = _read_terminal(controller, until="Engines", seconds=10)
+        run.send_signal(signal.SIGINT)
+        run.communicate(timeout=30)
+    os.close(controller)
+
+    assert run.returncode == 130
+    assert "Containers" in drawn and "2/2" in drawn
+    assert "Engines" in drawn and "1/2" in drawn
+    assert "━" in drawn
+
+
+def _read_terminal(controller: int, until: str, seconds: float) -> str:
+    """What the program drew on the terminal, once UNTIL shows or time is up."""
+    drawn = ""
+    deadline = time.monotonic() + seconds
+    while until not in drawn or "/2" not in drawn.partition(until)[2]:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        ready, _, _ = select.select([controller], [], [], left)
+        if ready:
+            drawn += os.read(controller, 4096).decode("utf-8", "replace")
+    time.sleep(0.5)  # one more refresh, with the counts settled
+    while select.select([controller], [], [], 0)[0]:
+        drawn += os.read(controller, 4096).decode("utf-8", "replace")
+    return drawn
 
 
 @pytest.mark.engine
