@@ -1,12 +1,13 @@
 """Read-only access to one Docker engine's API.
 
 The connection is made the way the docker CLI makes it: `--host URL`, else
-DOCKER_HOST, else the local socket. A unix socket is spoken to directly, over
-plain http.client keep-alive connections: importing the docker SDK and its
-HTTP stack would cost every scan about 0.1 s of CPU, and urllib3's pool
-spends about as much CPU on a request as the rest of the scan does. tcp://
-(with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH) and ssh:// go through the docker
-SDK's transports (evaluator/sdk_transport.py, evaluator/ssh.py).
+DOCKER_HOST, else the local socket. A unix socket is spoken to directly, on
+keep-alive connections whose answers llhttp parses (evaluator/unix_transport.py):
+importing the docker SDK and its HTTP stack would cost every scan about 0.1 s
+of CPU, and urllib3's pool spends about as much CPU on a request as the rest
+of the scan does. tcp:// (with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH) and
+ssh:// go through the docker SDK's transports (evaluator/sdk_transport.py,
+evaluator/ssh.py).
 
 Every request goes through `Engine._get`, which can only send GET, and these
 are all of them:
@@ -23,29 +24,29 @@ record inside the worker, so no inspect document outlives its container.
 
 from __future__ import annotations
 
-import http.client
 import ipaddress
 import json
 import logging
 import os
 import re
 import socket
-import ssl
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import ModuleType, TracebackType
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
+import httptools
+
 from dockscap import __version__
 from dockscap.errors import EngineError
 from dockscap.evaluator.localhost import is_this_machine, local_facts
 from dockscap.evaluator.results import Container, EngineHost
+from dockscap.evaluator.unix_transport import UnixTransport
 
 log = logging.getLogger(__name__)
 
@@ -229,18 +230,29 @@ class Engine:
         self,
         containers: Sequence[ListedContainer],
         read: Callable[[Mapping[str, Any]], T],
-    ) -> Iterator[tuple[ListedContainer, T | None]]:
+        inspected: Callable[[], None] | None = None,
+    ) -> list[T | None]:
         """Inspect every container and apply READ to its document, in a worker.
 
-        Yields (container, READ's result) in listing order, or (container, None)
-        for one removed since the listing. At most a few documents exist at once.
+        Returns READ's results in listing order, None for a container removed
+        since the listing; INSPECTED is called (from the workers) after each.
+        Each worker holds one document at a time, whatever the number of
+        containers.
         """
         started = time.monotonic()
+        results: list[T | None] = [None] * len(containers)
+        next_index = _Counter(len(containers))
+
+        def work() -> None:
+            for index in iter(next_index, None):
+                results[index] = self._inspect(containers[index], read)
+                if inspected is not None:
+                    inspected()
+
         if self.workers == 1:
-            for item in containers:
-                yield item, self._inspect(item, read)
+            work()
         else:
-            yield from self._inspect_concurrently(containers, read)
+            _run_in_threads(work, self.workers, stop=next_index.stop)
         log.debug(
             "%s: inspected %d containers in %.3f s with %d worker(s)",
             self.endpoint,
@@ -248,29 +260,7 @@ class Engine:
             time.monotonic() - started,
             self.workers,
         )
-
-    def _inspect_concurrently(
-        self,
-        containers: Sequence[ListedContainer],
-        read: Callable[[Mapping[str, Any]], T],
-    ) -> Iterator[tuple[ListedContainer, T | None]]:
-        # A bounded window of requests in flight keeps memory flat however many
-        # containers there are, and keeps the answers in listing order.
-        window = self.workers * 4
-        pending: deque[tuple[ListedContainer, Future[T | None]]] = deque()
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="inspect") as pool:
-            try:
-                for item in containers:
-                    pending.append((item, pool.submit(self._inspect, item, read)))
-                    if len(pending) >= window:
-                        done, future = pending.popleft()
-                        yield done, future.result()
-                while pending:
-                    done, future = pending.popleft()
-                    yield done, future.result()
-            finally:
-                for _, future in pending:
-                    future.cancel()
+        return results
 
     def _inspect(
         self, item: ListedContainer, read: Callable[[Mapping[str, Any]], T]
@@ -307,6 +297,43 @@ class Engine:
         return document
 
 
+class _Counter:
+    """0, 1, ... up to a limit, one number to each caller, from any thread;
+    None once done or stopped."""
+
+    def __init__(self, limit: int) -> None:
+        self._numbers = iter(range(limit))
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    def __call__(self) -> int | None:
+        with self._lock:
+            return None if self._stopped else next(self._numbers, None)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+
+
+def _run_in_threads(
+    work: Callable[[], None], count: int, stop: Callable[[], None]
+) -> None:
+    """Run WORK on COUNT threads until each returns; the first error stops all.
+
+    Each thread takes the next container itself, so that a request costs no
+    hand-over between threads: on a local socket those cost more CPU than the
+    request does.
+    """
+    with ThreadPoolExecutor(count, thread_name_prefix="inspect") as pool:
+        try:
+            running = [pool.submit(work) for _ in range(count)]
+            for future in running:
+                future.result()
+        except BaseException:  # an error, or Ctrl-C here on the main thread
+            stop()  # the others end after their current request
+            raise
+
+
 def connect(
     host: str | None = None,
     *,
@@ -339,7 +366,7 @@ def connect(
 def _transport(endpoint: str, timeout: float, workers: int) -> Transport:
     socket_path = _unix_socket(endpoint)
     if socket_path is not None:
-        return UnixTransport(socket_path, timeout)
+        return UnixTransport(socket_path, timeout, USER_AGENT)
 
     from dockscap.evaluator.sdk_transport import SdkTransport
 
@@ -381,65 +408,6 @@ def container_from_inspect(
             else {}
         ),
     )
-
-
-class UnixTransport:
-    """GETs over an engine's unix socket, a keep-alive connection per thread.
-
-    The inspects run on a few threads and are CPU-bound on the interpreter
-    lock: http.client's plain connections cost a request least.
-    """
-
-    def __init__(self, socket_path: str, timeout: float) -> None:
-        self.socket_path = socket_path
-        self._timeout = timeout
-        self._headers = {"User-Agent": USER_AGENT}
-        self._local = threading.local()
-        self._connections: list[_UnixConnection] = []
-        self._lock = threading.Lock()
-
-    def get(self, target: str) -> tuple[int, bytes]:
-        """The status and body of GET TARGET (a path with its query)."""
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = _UnixConnection(self.socket_path, self._timeout)
-            self._local.connection = connection
-            with self._lock:
-                self._connections.append(connection)
-        try:
-            connection.request("GET", target, headers=self._headers)
-            response = connection.getresponse()
-            return response.status, response.read()
-        except BaseException:
-            connection.close()  # half a request or answer: start the next afresh
-            raise
-
-    def ssh_error(self) -> str | None:
-        return None
-
-    def close(self) -> None:
-        with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
-
-
-class _UnixConnection(http.client.HTTPConnection):
-    """An HTTP/1.1 connection to the engine's unix socket."""
-
-    def __init__(self, socket_path: str, timeout: float | None) -> None:
-        super().__init__("localhost", timeout=timeout)
-        self._socket_path = socket_path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.settimeout(self.timeout)
-            sock.connect(self._socket_path)
-        except BaseException:
-            sock.close()
-            raise
-        self.sock = sock
 
 
 # JSON escapes \uD800 to \uDFFF can carry lone surrogates, which no Unicode text
@@ -531,9 +499,7 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
             )
         if sdk is not None and isinstance(cause, sdk.TLS_PARAMETERS):
             return f"the TLS settings cannot be used: {cause}", HINT_TLS
-        if isinstance(cause, ssl.SSLError) or (
-            sdk is not None and isinstance(cause, sdk.SSL_ERRORS)
-        ):
+        if sdk is not None and isinstance(cause, sdk.SSL_ERRORS):
             return f"TLS failed: {_reason(cause)}", HINT_TLS
         if isinstance(cause, _StatusError):
             return str(cause), _status_hint(cause)
@@ -559,9 +525,11 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
         return f"the ssh connection failed: {_reason(causes[-1])}", ssh_hint(endpoint)
     if any(isinstance(cause, json.JSONDecodeError) for cause in causes):
         return "the engine's answer is not JSON", HINT_NOT_JSON
+    if any(isinstance(cause, httptools.HttpParserError) for cause in causes):
+        return "the answer is not HTTP", HINT_NOT_JSON
     if any("Invalid bind address" in str(cause) for cause in causes):
         return f"not an engine address: {endpoint}", HINT_URL
-    lost = (ConnectionError, http.client.HTTPException)
+    lost: tuple[type[BaseException], ...] = (ConnectionError,)
     if sdk is not None:
         lost += sdk.CONNECTION_LOST
     if any(isinstance(cause, lost) for cause in causes):

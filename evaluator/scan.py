@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from dockscap.errors import InputError
@@ -54,30 +55,17 @@ def scan(
     decide = CHECKS[stig_id]
     started = now()
 
-    host = engine.host()
-    # The engine narrows the listing by label when asked; names are matched here.
-    engine_filters = only.engine_filters()
-    listing = (
-        engine.containers(engine_filters) if engine_filters else engine.containers()
-    )
-    listed = [item for item in listing if only.may_include_name(item.name)]
-    if progress is not None:
-        progress.listed(len(listed))
-    verdicts: list[ContainerVerdict] = []
-    vanished: list[str] = []
-    for item, verdict in engine.inspect_each(listed, _reader(decide)):
-        if progress is not None:
-            progress.inspected()
-        if verdict is None:
-            vanished.append(item.name)
-        elif only.includes(verdict.container):
-            verdicts.append(verdict)
+    # The host's facts (GET /info, and this machine's addresses and name from
+    # the resolver) and the containers need not wait for each other.
+    with ThreadPoolExecutor(1, thread_name_prefix="host") as pool:
+        host = pool.submit(engine.host)
+        verdicts, vanished = _decide_each(engine, only, decide, progress)
 
     result = EngineScan(
         benchmark=benchmark,
         release=release,
         rule=rule,
-        engine=host,
+        engine=host.result(),
         started=started,
         finished=now(),
         verdicts=tuple(verdicts),
@@ -92,6 +80,36 @@ def scan(
         result.result,
     )
     return result
+
+
+def _decide_each(
+    engine: Engine,
+    only: ContainerFilter,
+    decide: Decide,
+    progress: ScanProgress | None,
+) -> tuple[list[ContainerVerdict], list[str]]:
+    """The verdict of each container ONLY includes, and the names of those that
+    were removed before their inspection."""
+    # The engine narrows the listing by label when asked; names are matched here.
+    engine_filters = only.engine_filters()
+    listing = (
+        engine.containers(engine_filters) if engine_filters else engine.containers()
+    )
+    listed = [item for item in listing if only.may_include_name(item.name)]
+    if progress is not None:
+        progress.listed(len(listed))
+
+    inspected = progress.inspected if progress is not None else None
+    read = engine.inspect_each(listed, _reader(decide), inspected)
+
+    verdicts: list[ContainerVerdict] = []
+    vanished: list[str] = []
+    for item, verdict in zip(listed, read, strict=True):
+        if verdict is None:
+            vanished.append(item.name)
+        elif only.includes(verdict.container):
+            verdicts.append(verdict)
+    return verdicts, vanished
 
 
 def _reader(decide: Decide) -> Callable[[Mapping[str, Any]], ContainerVerdict]:

@@ -14,6 +14,8 @@ HTTP stack costs about 0.1 s of CPU, a quarter of a thousand inspects.
 
 from __future__ import annotations
 
+import http.client
+import ssl
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,12 +30,12 @@ from dockscap.evaluator.ssh import SshAdapter
 # puts into words; only code of this module can raise them.
 INVALID_VERSION = docker.errors.InvalidVersion
 TLS_PARAMETERS = docker.errors.TLSParameterError
-SSL_ERRORS = (urllib3.exceptions.SSLError,)
+SSL_ERRORS = (urllib3.exceptions.SSLError, ssl.SSLError)
 TIMEOUTS = (urllib3.exceptions.TimeoutError, requests.Timeout)
 # urllib3 files a refused connection under timeouts (NewConnectionError derives
 # from ConnectTimeoutError); the OS error it wraps says more.
 NOT_TIMEOUTS = (urllib3.exceptions.NewConnectionError,)
-CONNECTION_LOST = (urllib3.exceptions.ProtocolError,)
+CONNECTION_LOST = (urllib3.exceptions.ProtocolError, http.client.HTTPException)
 
 
 class SdkTransport:

@@ -66,8 +66,14 @@ class FaultProxy(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         self.after = after
         self.before = before
         self.requests: list[tuple[str, str]] = []
+        self.connections = 0
         self.lock = threading.Lock()
         super().__init__(str(listen), _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.lock:
+            self.connections += 1
+        super().process_request(request, client_address)
 
     @property
     def url(self) -> str:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import docker
 import pytest
+from click.testing import CliRunner
+from evaluate_support import Spec, make_containers
+from fault_proxy import fault_proxy
 from private_engine import PrivateEngine
 
+from dockscap.cli import main
 from dockscap.evaluator import engine as engine_module
 
 
@@ -73,3 +83,77 @@ def test_a_local_socket_is_scanned_without_loading_the_sdk(
 
     assert answer.stdout.split("\n")[0] == "0 []", answer.stderr
     assert results.is_file() and arf.is_file()
+
+
+@pytest.fixture
+def short_dir() -> Iterator[Path]:
+    # A unix socket's path must fit in 108 bytes; pytest's tmp_path may not.
+    folder = Path(tempfile.mkdtemp(prefix="dst-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.engine
+def test_requests_share_a_keep_alive_connection_per_thread(
+    engine: PrivateEngine, short_dir: Path
+) -> None:
+    make_containers(
+        engine, [Spec(f"kept-{n}", n % 2 == 0, "created") for n in range(12)]
+    )
+
+    with fault_proxy(short_dir / "proxy.sock", engine.socket) as proxy:
+        run = CliRunner().invoke(main, ["-q", "evaluate", "--host", proxy.url])
+        requests, connections = len(proxy.requests), proxy.connections
+
+    assert run.exit_code == 2, run.output
+    # /version, /info, the listing and 12 inspects: at most one connection each
+    # for the main thread, the host's facts and the inspect workers.
+    assert requests == 15
+    assert connections <= 2 + engine_module.DEFAULT_WORKERS
+
+
+@contextmanager
+def canned_engine(path: Path, answer: bytes) -> Iterator[str]:
+    """A socket that reads each request and answers ANSWER, then hangs up: the
+    broken answers a real engine cannot be made to give."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(4)
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return  # closed: the test is over
+            with connection:
+                connection.recv(65536)
+                connection.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"unix://{path}"
+    finally:
+        listener.close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (b"", "the connection was lost: the engine closed the connection before "
+              "it answered"),
+        (b"SSH-2.0-OpenSSH_9.2\r\n", "the answer is not HTTP"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{", "the connection was "
+         "lost: the engine closed the connection before it answered"),
+    ],
+    ids=["closed at once", "not HTTP", "cut short"],
+)  # fmt: skip
+def test_a_broken_answer_is_one_error_line(
+    short_dir: Path, answer: bytes, said: str
+) -> None:
+    with canned_engine(short_dir / "canned.sock", answer) as url:
+        run = CliRunner().invoke(main, ["evaluate", "--host", url])
+
+    assert run.exit_code == 1
+    assert run.output.startswith(f"Error: {url}: {said}"), run.output
+    assert len(run.output.strip().splitlines()) == 1
