@@ -4,6 +4,10 @@ A DISA benchmark (--stig) and an existing checklist (--update-ckl,
 --update-cklb) each belong to one STIG release; they are read before the engine
 is touched, so that the scan is made for that release and a disagreement
 between them costs no scan.
+
+The checklist writers are imported only where a plan needs them before the
+scan (to read a release); otherwise when the files are made, or ahead of
+that by `prepare_writers`, while the engines answer.
 """
 
 from __future__ import annotations
@@ -12,19 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dockscap.errors import InputError
-from dockscap.evaluator import ckl, cklb
-from dockscap.evaluator.ckl import render_ckl
-from dockscap.evaluator.cklb import render_cklb
-from dockscap.evaluator.disa_benchmark import (
-    DisaBenchmark,
-    load_disa_benchmark,
-    match_release,
-)
 from dockscap.evaluator.results import EngineScan
 from dockscap.generator.model import Benchmark, Release
 from dockscap.safexml import read_limited
+
+if TYPE_CHECKING:
+    from dockscap.evaluator.disa_benchmark import DisaBenchmark
 
 
 @dataclass(frozen=True)
@@ -62,19 +62,23 @@ def plan_checklists(
         sources["--release"] = benchmark.release(release)
     disa: DisaBenchmark | None = None
     if stig is not None:
+        from dockscap.evaluator.disa_benchmark import load_disa_benchmark, match_release
+
         disa = load_disa_benchmark(stig)
         sources[f"--stig {stig}"] = match_release(disa, benchmark)
 
     files = []
     if ckl_path is not None:
         files.append(
-            ChecklistFile(ckl_path, "CKL checklist", partial(render_ckl, stig=disa))
+            ChecklistFile(ckl_path, "CKL checklist", partial(_render_ckl, stig=disa))
         )
     if cklb_path is not None:
         files.append(
-            ChecklistFile(cklb_path, "CKLB checklist", partial(render_cklb, stig=disa))
+            ChecklistFile(cklb_path, "CKLB checklist", partial(_render_cklb, stig=disa))
         )
     if update_ckl is not None:
+        from dockscap.evaluator import ckl
+
         existing = read_limited(update_ckl, what="CKL checklist")
         sources[str(update_ckl)] = ckl.detect_release(
             existing, benchmark, source=str(update_ckl)
@@ -82,6 +86,8 @@ def plan_checklists(
         update = partial(ckl.update_ckl, existing, source=str(update_ckl))
         files.append(ChecklistFile(update_ckl, "updated CKL checklist", update))
     if update_cklb is not None:
+        from dockscap.evaluator import cklb
+
         existing = read_limited(update_cklb, what="CKLB checklist")
         sources[str(update_cklb)] = cklb.detect_release(
             existing, benchmark, source=str(update_cklb)
@@ -90,6 +96,24 @@ def plan_checklists(
         files.append(ChecklistFile(update_cklb, "updated CKLB checklist", update))
 
     return ChecklistPlan(_agreed(sources) or benchmark.release(None), tuple(files))
+
+
+def prepare_writers() -> None:
+    """Import the checklist writers, ahead of the files."""
+    import dockscap.evaluator.ckl
+    import dockscap.evaluator.cklb  # noqa: F401
+
+
+def _render_ckl(scan: EngineScan, stig: DisaBenchmark | None) -> bytes:
+    from dockscap.evaluator.ckl import render_ckl
+
+    return render_ckl(scan, stig=stig)
+
+
+def _render_cklb(scan: EngineScan, stig: DisaBenchmark | None) -> bytes:
+    from dockscap.evaluator.cklb import render_cklb
+
+    return render_cklb(scan, stig=stig)
 
 
 def _agreed(sources: dict[str, Release]) -> Release | None:

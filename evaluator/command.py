@@ -448,7 +448,7 @@ def _checklists(
     if not any((stig, ckl, cklb, update_ckl, update_cklb)):
         return benchmark.release(release), []
 
-    from dockscap.evaluator.checklist_files import plan_checklists
+    from dockscap.evaluator.checklist_files import plan_checklists, prepare_writers
 
     # --stig and the checklists to update name their release: read before the scan.
     plan = plan_checklists(
@@ -477,6 +477,7 @@ def _checklists(
             file.description,
             official_schema=False,
             engine_writer=_constant(file.render),
+            preparation=prepare_writers,
         )
         for option, file in zip(options, plan.files, strict=True)
     ]
