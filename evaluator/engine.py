@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from types import ModuleType, TracebackType
 from typing import Any, Protocol, TypeVar
@@ -324,14 +324,15 @@ def _run_in_threads(
     hand-over between threads: on a local socket those cost more CPU than the
     request does.
     """
+    running: list[Future[None]] = []
     with ThreadPoolExecutor(count, thread_name_prefix="inspect") as pool:
         try:
-            running = [pool.submit(work) for _ in range(count)]
-            for future in running:
-                future.result()
-        except BaseException:  # an error, or Ctrl-C here on the main thread
-            stop()  # the others end after their current request
-            raise
+            running += (pool.submit(work) for _ in range(count))
+            wait(running, return_when=FIRST_EXCEPTION)
+        finally:
+            stop()  # after an error or Ctrl-C, the others end their current request
+    for future in running:
+        future.result()  # raises the error, if a thread ended with one
 
 
 def connect(

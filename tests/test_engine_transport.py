@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -157,3 +159,40 @@ def test_a_broken_answer_is_one_error_line(
     assert run.exit_code == 1
     assert run.output.startswith(f"Error: {url}: {said}"), run.output
     assert len(run.output.strip().splitlines()) == 1
+
+
+@pytest.mark.engine
+def test_a_failed_inspect_stops_the_other_workers(
+    engine: PrivateEngine, short_dir: Path
+) -> None:
+    count = 40
+    make_containers(engine, [Spec(f"many-{n}", True, "created") for n in range(count)])
+    inspect = re.compile(r"/containers/[0-9a-f]{64}/json$")
+    seen: list[str] = []
+
+    def first_inspect_is_cut_short(
+        method: str, path: str, status: int, body: bytes
+    ) -> tuple[int, bytes]:
+        # Canned: a real engine cannot be made to cut an answer short.
+        if not inspect.search(path):
+            return status, body
+        seen.append(path)
+        return (status, body[:10]) if len(seen) == 1 else (status, body)
+
+    def slowly(method: str, path: str) -> None:
+        if inspect.search(path):
+            time.sleep(0.05)  # the other workers are mid-request, not done
+
+    with fault_proxy(
+        short_dir / "proxy.sock",
+        engine.socket,
+        rewrite=first_inspect_is_cut_short,
+        before=slowly,
+    ) as proxy:
+        run = CliRunner().invoke(main, ["evaluate", "--host", proxy.url])
+        inspected = [path for path in proxy.paths() if inspect.search(path)]
+
+    assert run.exit_code == 1
+    assert "the engine's answer is not JSON" in run.output
+    # The failed worker's request and at most one more from each of the others.
+    assert len(inspected) <= 1 + 2 * (engine_module.DEFAULT_WORKERS - 1)
