@@ -21,6 +21,8 @@ from private_engine import PrivateEngine
 sys.path.insert(0, str(ROOT / "bench"))
 
 from audit import audit  # noqa: E402
+from measure import Sample  # noqa: E402
+from run import SizeResult, ToolResult, _linear_growth  # noqa: E402
 from tools import (  # noqa: E402
     Finding,
     Run,
@@ -168,3 +170,41 @@ def test_a_listing_that_asks_for_sizes_is_caught() -> None:
         "methods other than GET: ['GET', 'POST']",
         "the listing asks for sizes: /v1.41/containers/json?all=1&size=1",
     )
+
+
+def timed(size: int, wall: float) -> SizeResult:
+    """A size at which dockscap's one run took WALL seconds."""
+    tool = ToolResult("dockscap", [], [Sample(wall, wall, 1024, 0)])
+    return SizeResult(size, Finding("fail"), {"dockscap": tool}, load_before="")
+
+
+def test_linear_growth_is_judged_from_a_thousand_containers_up() -> None:
+    # 100->1000 costs 0.10 ms a container (the scan hidden by the fixed start),
+    # 1000->5000 0.25 ms, 5000->10000 0.30 ms: a spread of 1.2 from 1,000 up.
+    sizes = [
+        timed(100, 0.30),
+        timed(1000, 0.39),
+        timed(5000, 1.39),
+        timed(10_000, 2.89),
+    ]
+
+    target = _linear_growth(sizes)
+
+    assert target.met is True
+    assert target.figure == (
+        "ms per added container 100->1000: 0.10, 1000->5000: 0.25, 5000->10000: 0.30"
+    )
+
+
+def test_growth_faster_than_linear_is_caught() -> None:
+    # 0.25 ms a container, then 0.50: a spread of 2.
+    sizes = [timed(1000, 0.40), timed(5000, 1.40), timed(10_000, 3.90)]
+
+    assert _linear_growth(sizes).met is False
+
+
+def test_linear_growth_needs_three_sizes_of_a_thousand_or_more() -> None:
+    target = _linear_growth([timed(100, 0.30), timed(1000, 0.39), timed(5000, 1.39)])
+
+    assert target.met is None
+    assert target.figure.endswith("needs three sizes of 1000 or more")
