@@ -19,7 +19,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -565,19 +565,30 @@ def test_on_a_terminal_the_progress_shows_containers_and_engines(
     assert "Engines" in drawn and "2/2" in drawn
 
 
+def evaluate_in_a_process(
+    *engines: PrivateEngine, environment: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """dockscap evaluate of ENGINES in a process of its own, output captured."""
+    dockscap = Path(sys.executable).with_name("dockscap")
+    hosts = [option for engine in engines for option in ("-H", engine.url)]
+    return subprocess.run(
+        [dockscap, "evaluate", *hosts],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=environment,
+    )
+
+
 @pytest.mark.engine
 def test_without_a_terminal_there_is_no_progress_noise(
     engine: PrivateEngine, second_engine: PrivateEngine
 ) -> None:
     make_containers(engine, MIXED[:3])
-    dockscap = Path(sys.executable).with_name("dockscap")
+    # Without FORCE_COLOR, whatever the environment running the tests sets.
+    plain = {key: value for key, value in os.environ.items() if key != "FORCE_COLOR"}
 
-    run = subprocess.run(
-        [dockscap, "evaluate", "-H", engine.url, "-H", second_engine.url],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    run = evaluate_in_a_process(engine, second_engine, environment=plain)
 
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Engines (2): 2 scanned, 0 not scanned" in run.stdout
@@ -591,14 +602,9 @@ def test_force_color_in_a_log_brings_no_progress_noise(
 ) -> None:
     # CI systems set FORCE_COLOR for colours in their logs; a log is no terminal.
     make_containers(engine, MIXED[:3])
-    dockscap = Path(sys.executable).with_name("dockscap")
 
-    run = subprocess.run(
-        [dockscap, "evaluate", "-H", engine.url, "-H", second_engine.url],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "FORCE_COLOR": "1"},
+    run = evaluate_in_a_process(
+        engine, second_engine, environment={**os.environ, "FORCE_COLOR": "1"}
     )
 
     assert run.returncode == 0, run.stdout + run.stderr
