@@ -30,7 +30,6 @@ import logging
 import os
 import re
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -490,7 +489,7 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
     """What went wrong, in words, and what the user can do about it."""
     causes = list(_causes(error))
     scheme = urlsplit(endpoint).scheme
-    sdk = _sdk_errors()
+    sdk = _sdk_errors(endpoint)
 
     for cause in causes:
         if sdk is not None and isinstance(cause, sdk.INVALID_VERSION):
@@ -541,15 +540,19 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
     return _reason(error), None
 
 
-def _sdk_errors() -> ModuleType | None:
-    """The module naming the SDK's error classes, once the SDK is in use.
+def _sdk_errors(endpoint: str) -> ModuleType | None:
+    """The module naming the SDK's error classes, where ENDPOINT's scan used the SDK.
 
     Only the SDK's transports raise them, and a scan of a local socket never
-    loads the SDK; loading it here would cost that scan its import.
+    loads the SDK; loading it here would cost that scan its import. Imported,
+    not looked up in sys.modules: another engine's thread may still be
+    importing it, and the import waits until it is whole.
     """
-    if "dockscap.evaluator.sdk_transport" not in sys.modules:
+    if _unix_socket(endpoint) is not None:
         return None
-    return sys.modules["dockscap.evaluator.sdk_transport"]
+    from dockscap.evaluator import sdk_transport
+
+    return sdk_transport
 
 
 def ssh_hint(endpoint: str) -> str:

@@ -511,6 +511,34 @@ def test_when_no_engine_of_several_answers_nothing_is_written(tmp_path: Path) ->
     assert not out.exists()
 
 
+def test_a_local_engine_fails_cleanly_while_another_thread_loads_the_sdk(
+    tmp_path: Path,
+) -> None:
+    # In a fresh process the tcp engine's thread imports the docker SDK while
+    # the missing socket's error is put into words; that once read the SDK's
+    # half-loaded module and crashed in most runs, so three runs are made.
+    missing = f"unix://{tmp_path}/none.sock"
+    closed = closed_port()
+    dockscap = Path(sys.executable).with_name("dockscap")
+    hint = "(is the Docker engine running? Name another with --host or DOCKER_HOST)"
+
+    for _ in range(3):
+        run = subprocess.run(
+            [dockscap, "evaluate", "-H", closed, "-H", missing],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+        assert run.returncode == 1, run.stderr
+        assert run.stderr.splitlines() == [
+            f"Error: {closed}: connection refused {hint}",
+            f"Error: {missing}: no socket at {tmp_path}/none.sock {hint}",
+            "Error: none of the 2 engines could be scanned; "
+            "no results file was written",
+        ]
+
+
 def test_one_engine_from_a_hosts_file_fails_as_a_single_engine(
     tmp_path: Path,
 ) -> None:
