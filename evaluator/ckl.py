@@ -37,6 +37,7 @@ from dockscap.evaluator.checklist import (
 )
 from dockscap.evaluator.disa_benchmark import DisaBenchmark, DisaRule
 from dockscap.evaluator.results import EngineScan
+from dockscap.evaluator.waivers import updated_comments
 from dockscap.generator.model import Benchmark, Release
 from dockscap.safexml import parse_xml_bytes
 from dockscap.schemas.catalog import CKL_SCHEMA_ENV
@@ -179,10 +180,11 @@ def detect_release(
 def update_ckl(
     existing: bytes, scan: EngineScan, *, source: str = "the checklist"
 ) -> bytes:
-    """The user's checklist with this rule's STATUS and FINDING_DETAILS replaced.
+    """The user's checklist with this rule's STATUS and FINDING_DETAILS replaced,
+    and in its COMMENTS the waivers dockscap wrote there before.
 
-    Everything else, comments and severity overrides included, is kept as it was;
-    a checklist of another STIG, release or host is refused.
+    Everything else, the user's comments and severity overrides included, is
+    kept as it was; a checklist of another STIG, release or host is refused.
     """
     root = _parse(existing, source)
     release, vulns = locate(_stigs(root), scan.benchmark, source)
@@ -202,6 +204,9 @@ def update_ckl(
     outcome = scan_review(scan)
     _replace(vuln, "STATUS", outcome.ckl_status)
     _replace(vuln, "FINDING_DETAILS", outcome.finding_details)
+    comments = vuln.find("COMMENTS")
+    if comments is not None:
+        comments.text = updated_comments(comments.text or "", outcome.comments)
 
     # A parsed <X></X> comes back as <X/>; keep STIG Viewer's form for empty ones.
     for element in root.iter():

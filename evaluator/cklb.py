@@ -34,6 +34,7 @@ from dockscap.evaluator.checklist import (
 )
 from dockscap.evaluator.disa_benchmark import DisaBenchmark, DisaRule
 from dockscap.evaluator.results import EngineScan
+from dockscap.evaluator.waivers import updated_comments
 from dockscap.generator.model import Benchmark, Release
 from dockscap.safexml import parse_json_bytes
 from dockscap.schemas import assert_valid_cklb, validate_cklb
@@ -164,10 +165,11 @@ def detect_release(
 def update_cklb(
     existing: bytes, scan: EngineScan, *, source: str = "the checklist"
 ) -> bytes:
-    """The user's CKLB with this rule's status and finding_details replaced.
+    """The user's CKLB with this rule's status and finding_details replaced, and
+    in its comments the waivers dockscap wrote there before.
 
-    Every other key and rule is kept as it was; a CKLB of another STIG, release
-    or host is refused.
+    Every other key and rule, the user's comments included, is kept as it was;
+    a CKLB of another STIG, release or host is refused.
     """
     document = _load(existing, source)
     release, rules = locate(_stigs(document, source), scan.benchmark, source)
@@ -188,6 +190,8 @@ def update_cklb(
     outcome = scan_review(scan)
     rule["status"] = outcome.cklb_status
     rule["finding_details"] = outcome.finding_details
+    if isinstance(rule.get("comments"), str):
+        rule["comments"] = updated_comments(rule["comments"], outcome.comments)
 
     new = [
         str(problem)

@@ -195,6 +195,18 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
+# How the first line of waivers_summary ends, after "N of M".
+SUMMARY_OPENING = (
+    " failing container(s) are under an approved waiver;"
+    " the rule still fails and the finding stays open."
+)
+# A summary dockscap wrote before: its first line, the "- " lines after it,
+# and the line breaks that set it apart.
+_EARLIER_SUMMARY = re.compile(
+    rf"\n*\d+ of \d+{re.escape(SUMMARY_OPENING)}(?:\n- [^\n]*)*\n*"
+)
+
+
 def waivers_summary(scan: EngineScan) -> str:
     """The waivers of a scan in a few lines, for checklist COMMENTS; '' if none matched.
 
@@ -206,10 +218,22 @@ def waivers_summary(scan: EngineScan) -> str:
         return ""
 
     failing = len(scan.with_verdict(Verdict.FAIL))
-    lines = [
-        f"{len(scan.waived)} of {failing} failing container(s) are under an approved"
-        " waiver; the rule still fails and the finding stays open."
-    ]
+    lines = [f"{len(scan.waived)} of {failing}{SUMMARY_OPENING}"]
     for item in noted:
         lines.append(f"- {item.container.describe()}: {waiver_note(item)}")
     return "\n".join(lines)
+
+
+def updated_comments(comments: str, summary: str) -> str:
+    """A checklist's COMMENTS with the waivers summary dockscap wrote before, if
+    any, replaced by SUMMARY (this scan's, perhaps ''); the user's words stay.
+
+    Left in place, an earlier summary would contradict the new status: waivers
+    of containers since removed, or a finding "open" that no longer is.
+    """
+    kept, found = _EARLIER_SUMMARY.subn("\n\n", comments)
+    if found:
+        kept = kept.strip()
+    if not summary:
+        return kept
+    return f"{kept}\n\n{summary}" if kept.strip() else summary

@@ -21,6 +21,7 @@ from checklist_support import (
     verdict,
 )
 from click.testing import CliRunner
+from engine_samples import MIXED, WAIVERS_YAML, create
 from lxml import etree
 from private_engine import PrivateEngine
 
@@ -397,3 +398,76 @@ def test_evaluate_leaves_a_checklist_of_another_release_alone(
     assert run.exit_code == 1
     assert "the STIG releases disagree: --release is V2R2;" in run.output
     assert path.read_bytes() == data
+
+
+def _rule_comments(ckl_path: Path, cklb_path: Path) -> tuple[str, str, str, str]:
+    """(CKL STATUS, CKL COMMENTS, CKLB status, CKLB comments) of this rule."""
+    vuln = ckl_vulns(ckl_path.read_bytes())[IDS["V2R2"][1]]
+    (rule,) = [
+        rule
+        for rule in json.loads(cklb_path.read_text())["stigs"][0]["rules"]
+        if rule["rule_version"] == STIG_ID
+    ]
+    return (
+        vuln.findtext("STATUS") or "",
+        vuln.findtext("COMMENTS") or "",
+        rule["status"],
+        rule["comments"],
+    )
+
+
+@pytest.mark.engine
+def test_an_update_replaces_the_waivers_dockscap_wrote_and_keeps_the_users_words(
+    engine: PrivateEngine, tmp_path: Path
+) -> None:
+    create(engine)
+    waivers = tmp_path / "waivers.yml"
+    waivers.write_text(WAIVERS_YAML)
+    ckl_path, cklb_path = tmp_path / "docker01.ckl", tmp_path / "docker01.cklb"
+    written = CliRunner().invoke(
+        main,
+        ["evaluate", "-H", engine.url, "--waivers", str(waivers)]
+        + ["--ckl", str(ckl_path), "--cklb", str(cklb_path)],
+    )
+    assert written.exit_code == 2, written.output
+    _, summary, _, _ = _rule_comments(ckl_path, cklb_path)
+    assert summary.startswith("1 of 4 failing container(s) are under an approved")
+
+    # The assessor writes a note above dockscap's lines, in both checklists.
+    note = "Reviewed with the ISSO on 2026-12-01."
+    root = etree.fromstring(ckl_path.read_bytes())
+    (comments,) = root.xpath(f"//VULN[STIG_DATA[ATTRIBUTE_DATA='{STIG_ID}']]/COMMENTS")
+    comments.text = f"{note}\n\n{summary}"
+    ckl_path.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    document = json.loads(cklb_path.read_text())
+    for rule in document["stigs"][0]["rules"]:
+        if rule["rule_version"] == STIG_ID:
+            rule["comments"] = f"{note}\n\n{summary}"
+    cklb_path.write_text(json.dumps(document))
+    update = ["evaluate", "-H", engine.url, "--update-ckl", str(ckl_path)]
+    update += ["--update-cklb", str(cklb_path)]
+
+    # The same waivers again: the summary once, after the note.
+    again = CliRunner().invoke(main, [*update, "--waivers", str(waivers)])
+    assert again.exit_code == 2, again.output
+    assert _rule_comments(ckl_path, cklb_path) == (
+        "Open",
+        f"{note}\n\n{summary}",
+        "open",
+        f"{note}\n\n{summary}",
+    )
+
+    # Every writable container gone: the rule passes and the waivers left with
+    # them; the note stays.
+    with engine.client() as client:
+        for sample in MIXED:
+            if not sample.read_only:
+                client.containers.get(sample.name).remove(force=True)
+    fixed = CliRunner().invoke(main, update)
+    assert fixed.exit_code == 0, fixed.output
+    assert _rule_comments(ckl_path, cklb_path) == (
+        "NotAFinding",
+        note,
+        "not_a_finding",
+        note,
+    )

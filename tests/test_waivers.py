@@ -32,6 +32,7 @@ from dockscap.evaluator.waivers import (
     load_waivers,
     override_remark,
     scan_day,
+    updated_comments,
     waiver_note,
     waivers_summary,
 )
@@ -533,3 +534,32 @@ def test_checklists_keep_a_waived_finding_open_with_the_waiver_in_comments(
         ]
         assert review["result"] == "fail"
         assert review["comment"] == comments.strip()
+
+
+# The waivers summary of an earlier scan, as dockscap wrote it into COMMENTS.
+EARLIER = (
+    "2 of 3 failing container(s) are under an approved waiver; the rule still"
+    " fails and the finding stays open.\n- app-1 (abc): Waived through"
+    " 2030-01-01\n- app-2 (def): Waived through 2030-01-01"
+)
+
+
+@pytest.mark.parametrize(
+    ("comments", "summary", "updated"),
+    [
+        ("", "", ""),
+        ("Assessor's note.", "", "Assessor's note."),
+        ("", "NEW", "NEW"),
+        ("Assessor's note.", "NEW", "Assessor's note.\n\nNEW"),
+        (EARLIER, "", ""),
+        (EARLIER, "NEW", "NEW"),
+        (f"Assessor's note.\n\n{EARLIER}", "", "Assessor's note."),
+        (f"Assessor's note.\n\n{EARLIER}", "NEW", "Assessor's note.\n\nNEW"),
+        (f"Before.\n\n{EARLIER}\n\nAfter.", "NEW", "Before.\n\nAfter.\n\nNEW"),
+        (f"Note. {EARLIER}", "", "Note."),
+    ],
+)
+def test_an_update_replaces_only_the_waivers_summary_dockscap_wrote(
+    comments: str, summary: str, updated: str
+) -> None:
+    assert updated_comments(comments, summary) == updated
