@@ -78,7 +78,6 @@ HINT_FORBIDDEN = (
     "/containers/json and /containers/{id}/json"
 )
 HINT_NOT_JSON = "is this a Docker engine? A proxy in between must pass its answers on"
-_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -289,7 +288,7 @@ class Engine:
             if status == 404 and missing_ok:
                 return None
             if status != 200:
-                raise _StatusError(path, status, _explanation(body))
+                raise _StatusError(path, status, *_explanation(body))
             document = json.loads(body)
         if _SURROGATE_ESCAPE.search(body):
             document = _without_surrogates(document, path)
@@ -441,10 +440,14 @@ def _without_surrogates(document: Any, path: str) -> Any:
 
 
 class _StatusError(Exception):
-    def __init__(self, path: str, status: int, explanation: str) -> None:
+    def __init__(
+        self, path: str, status: int, explanation: str, from_engine: bool
+    ) -> None:
         self.path = path
         self.status = status
         self.explanation = explanation
+        # A Docker engine gives every error as JSON with a "message".
+        self.from_engine = from_engine
         super().__init__(f"GET {path} answered {status}: {explanation}")
 
 
@@ -598,23 +601,41 @@ def _status_hint(error: _StatusError) -> str | None:
         return HINT_FORBIDDEN
     if error.status >= 500:
         return "see the engine's log, and run the scan again"
+    if not error.from_engine:
+        return HINT_NOT_JSON
     return None
 
 
-def _explanation(body: bytes) -> str:
-    """The engine's message, or the start of whatever else answered, on one line.
+def _explanation(body: bytes) -> tuple[str, bool]:
+    """The engine's message, or the start of whatever else answered, on one
+    line; and whether it was the engine's.
 
-    A proxy in between may answer with an HTML page; its tags and line breaks
-    would break the one-line error.
+    A proxy or another server may answer with an HTML page: only the text it
+    shows is kept, since its tags and line breaks would break the one-line error.
     """
     try:
         message = json.loads(body).get("message")
     except (ValueError, AttributeError):
         message = None
-    text = message if isinstance(message, str) else body.decode("utf-8", "replace")
-    if not isinstance(message, str):
-        text = _TAG.sub(" ", text)
-    return " ".join(text.split())[:200] or "no explanation"
+    from_engine = isinstance(message, str)
+    text = message if isinstance(message, str) else _page_text(body)
+    return " ".join(text.split())[:200] or "no explanation", from_engine
+
+
+def _page_text(body: bytes) -> str:
+    """The text a page shows in its body (its title mostly repeats a heading);
+    a body that is no HTML page, as it is."""
+    if not body.lstrip().startswith(b"<"):
+        return body.decode("utf-8", "replace")
+    from lxml import etree, html
+
+    try:
+        page = html.document_fromstring(body)
+    except (etree.ParserError, ValueError):
+        return body.decode("utf-8", "replace")
+    etree.strip_elements(page, "script", "style", with_tail=False)
+    shown = page.find("body")
+    return str((shown if shown is not None else page).text_content())
 
 
 def _older(version: str, than: str) -> bool:

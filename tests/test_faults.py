@@ -16,6 +16,7 @@ not exist, and the folder holds nothing else (no temporary file left behind).
 
 from __future__ import annotations
 
+import http.server
 import json
 import logging
 import os
@@ -31,6 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,7 @@ pytestmark = pytest.mark.engine
 
 MID_SCAN = "it stopped or restarted during the scan; run the scan again"
 NOT_RUNNING = "is the Docker engine running? Name another with --host or DOCKER_HOST"
+NOT_ENGINE = "is this a Docker engine? A proxy in between must pass its answers on"
 TLS = (
     "check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY, "
     "and that the engine listens with TLS on that port"
@@ -143,6 +146,25 @@ def refusing_socket(site: Site) -> Iterator[str]:
 @contextmanager
 def closed_tcp_port(site: Site) -> Iterator[str]:
     yield f"tcp://127.0.0.1:{_free_port()}"
+
+
+class _QuietFileServer(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Not into the test's output."""
+
+
+@contextmanager
+def another_http_server(site: Site) -> Iterator[str]:
+    """Python's own file server, no engine: /version gets its HTML 404 page."""
+    served = site.tmp_path / "served"
+    served.mkdir()
+    handler = partial(_QuietFileServer, directory=str(served))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield f"tcp://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
 
 
 @contextmanager
@@ -346,6 +368,14 @@ FAULTS = {
     "tcp port closed": Fault(
         closed_tcp_port, f"{{url}}: connection refused ({NOT_RUNNING})"
     ),
+    "not an engine: a file server's 404 page": Fault(
+        another_http_server,
+        # The page's heading and paragraphs on one line, not its title.
+        re.escape("{url}: GET /version answered 404: Error response Error code: ")
+        + r"404 Message: File not found\.[^<>]* "
+        + re.escape(f"({NOT_ENGINE})"),
+        pattern=True,
+    ),
     "permission denied": Fault(
         socket_of_root_only,
         "{url}: permission denied on the socket {socket} (run as root or as a "
@@ -385,8 +415,7 @@ FAULTS = {
     ),
     "inspect not JSON (canned)": Fault(
         _canned(inspect_not_json),
-        "{url}: the engine's answer is not JSON (is this a Docker engine? A proxy "
-        "in between must pass its answers on)",
+        f"{{url}}: the engine's answer is not JSON ({NOT_ENGINE})",
     ),
     "a socket proxy forbids /info (canned)": Fault(
         _canned(info_forbidden),
