@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from dockscap.errors import DockscapError, InputError
-from dockscap.evaluator.engine import connect
+from dockscap.evaluator.engine import DEFAULT_TIMEOUT, connect
 from dockscap.evaluator.filters import ContainerFilter
 from dockscap.evaluator.fleet import (
     DEFAULT_PARALLEL,
@@ -201,6 +201,14 @@ Exit codes:
     metavar="N",
     help="Check at most N engines at once.",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for an engine to connect and for each of its answers.",
+)
 # -- Which rule text and identifiers -------------------------------------------
 @click.option(
     "--release",
@@ -327,6 +335,7 @@ def evaluate(
     hosts: tuple[str, ...],
     hosts_file: Path | None,
     parallel: int,
+    timeout: float,
     release: str | None,
     content_dir: Path | None,
     results_arf: Path | None,
@@ -382,7 +391,9 @@ def evaluate(
         # importing rich's own on this thread.
         summary = display is None and not _quiet()
         prepared = pool.submit(_prepare, outputs, summary)
-        outcomes = _scan(targets, benchmark, chosen, only, waivers, parallel, display)
+        outcomes = _scan(
+            targets, benchmark, chosen, only, waivers, display, parallel, timeout
+        )
     if not several and outcomes[0].error is not None:
         raise outcomes[0].error  # one engine: one Error line, exit 1, no file
     for outcome in outcomes:
@@ -570,11 +581,12 @@ def _scan(
     release: Release,
     only: ContainerFilter,
     waivers: Sequence[Waiver],
-    parallel: int,
     display: ProgressDisplay | None,
+    parallel: int,
+    timeout: float,
 ) -> list[EngineOutcome]:
     def scan_one(target: EngineTarget, progress: ScanProgress) -> EngineScan:
-        with connect(target.endpoint) as engine:
+        with connect(target.endpoint, timeout=timeout) as engine:
             scanned = scan(engine, benchmark, release, DEFAULT_RULE, only, progress)
         if not waivers:
             return scanned

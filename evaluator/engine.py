@@ -63,6 +63,10 @@ NEWEST_API = "1.45"
 USER_AGENT = f"dockscap/{__version__}"
 
 HINT_SOCKET = "is the Docker engine running? Name another with --host or DOCKER_HOST"
+HINT_TIMEOUT = (
+    "is the engine up and reachable there, and is it a Docker engine? A busy "
+    "one may need a longer --timeout"
+)
 HINT_PERMISSION = (
     "run as root or as a member of the docker group, "
     "or scan through a read-only socket proxy"
@@ -522,7 +526,7 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
         if isinstance(cause, socket.gaierror):
             return f"the host name cannot be resolved ({cause.strerror})", HINT_URL
         if isinstance(cause, timeouts) and not isinstance(cause, not_timeouts):
-            return "the engine did not answer in time", HINT_SOCKET
+            return "the engine did not answer in time", HINT_TIMEOUT
 
     if scheme == "ssh":
         return f"the ssh connection failed: {_reason(causes[-1])}", ssh_hint(endpoint)

@@ -1,4 +1,5 @@
-"""The group's options: --quiet, --verbose, --log-file, and shell completion."""
+"""The group's options (--quiet, --verbose, --log-file), shell completion, and
+how evaluate refuses values it cannot use."""
 
 from __future__ import annotations
 
@@ -58,6 +59,23 @@ def test_verbose_and_quiet_together_are_refused() -> None:
 
     assert run.exit_code == 1
     assert "--verbose and --quiet cannot be used together" in run.output
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("0", "0.0 is not in the range x>0."),
+        ("-1", "-1.0 is not in the range x>0."),
+        ("soon", "'soon' is not a valid float range."),  # click's words
+    ],
+)
+def test_a_timeout_is_a_positive_number_of_seconds(value: str, problem: str) -> None:
+    run = CliRunner().invoke(main, ["evaluate", "--timeout", value])
+
+    assert run.exit_code == 1
+    assert run.stderr.splitlines()[-1] == (
+        f"Error: Invalid value for '--timeout': {problem}"
+    )
 
 
 @pytest.mark.parametrize("option", ["--results-arf", "--results", "--report", "--ckl"])

@@ -54,6 +54,10 @@ pytestmark = pytest.mark.engine
 
 MID_SCAN = "it stopped or restarted during the scan; run the scan again"
 NOT_RUNNING = "is the Docker engine running? Name another with --host or DOCKER_HOST"
+TIMED_OUT = (
+    "is the engine up and reachable there, and is it a Docker engine? A busy one "
+    "may need a longer --timeout"
+)
 NOT_ENGINE = "is this a Docker engine? A proxy in between must pass its answers on"
 TLS = (
     "check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY, "
@@ -129,6 +133,8 @@ class Fault:
     pattern: bool = False
     # The mid-scan rows end the engine when the debug log says it listed.
     debug_log: bool = False
+    # More options for evaluate.
+    options: tuple[str, ...] = ()
 
 
 @contextmanager
@@ -141,6 +147,22 @@ def refusing_socket(site: Site) -> Iterator[str]:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as bound:
         bound.bind(str(site.folder / "docker.sock"))  # bound, never listening
         yield f"unix://{site.folder}/docker.sock"
+
+
+@contextmanager
+def silent_socket(site: Site) -> Iterator[str]:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listening:
+        listening.bind(str(site.folder / "docker.sock"))
+        listening.listen()  # the connection is taken, never answered
+        yield f"unix://{site.folder}/docker.sock"
+
+
+@contextmanager
+def silent_tcp_port(site: Site) -> Iterator[str]:
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        yield f"tcp://127.0.0.1:{listening.getsockname()[1]}"
 
 
 @contextmanager
@@ -376,6 +398,16 @@ FAULTS = {
         + re.escape(f"({NOT_ENGINE})"),
         pattern=True,
     ),
+    "socket never answering, --timeout 1": Fault(
+        silent_socket,
+        f"{{url}}: the engine did not answer in time ({TIMED_OUT})",
+        options=("--timeout", "1"),
+    ),
+    "tcp port never answering, --timeout 1": Fault(
+        silent_tcp_port,
+        f"{{url}}: the engine did not answer in time ({TIMED_OUT})",
+        options=("--timeout", "1"),
+    ),
     "permission denied": Fault(
         socket_of_root_only,
         "{url}: permission denied on the socket {socket} (run as root or as a "
@@ -472,6 +504,7 @@ def test_an_engine_fault_is_one_error_line_and_no_file(
             str(out / "new.ckl"),
             "--json",
             str(out / "new.json"),
+            *fault.options,
         )
 
     expected = _expected(fault, url)
