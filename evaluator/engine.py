@@ -30,6 +30,7 @@ import logging
 import os
 import re
 import socket
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -75,6 +76,7 @@ HINT_TLS = (
     "check DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) and DOCKER_TLS_VERIFY, "
     "and that the engine listens with TLS on that port"
 )
+HINT_NAME = "check the host name, or name the engine by its IP address"
 HINT_URL = "use unix:///path/docker.sock, tcp://HOST:PORT or ssh://USER@HOST"
 HINT_MID_SCAN = "it stopped or restarted during the scan; run the scan again"
 HINT_FORBIDDEN = (
@@ -522,9 +524,9 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
                 HINT_PERMISSION,
             )
         if isinstance(cause, ConnectionRefusedError):
-            return "connection refused", HINT_SOCKET
+            return _refused(endpoint), HINT_SOCKET
         if isinstance(cause, socket.gaierror):
-            return f"the host name cannot be resolved ({cause.strerror})", HINT_URL
+            return f"the host name cannot be resolved ({cause.strerror})", HINT_NAME
         if isinstance(cause, timeouts) and not isinstance(cause, not_timeouts):
             return "the engine did not answer in time", HINT_TIMEOUT
 
@@ -545,6 +547,21 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
             HINT_MID_SCAN,
         )
     return _reason(error), None
+
+
+def _refused(endpoint: str) -> str:
+    """Connection refused, in words: the OS says so of a path that is no socket too."""
+    path = _unix_socket(endpoint)
+    if path is not None and os.path.exists(path) and not _is_socket(path):
+        return f"{path} is not a socket"
+    return "connection refused"
+
+
+def _is_socket(path: str) -> bool:
+    try:
+        return stat.S_ISSOCK(os.stat(path).st_mode)
+    except OSError:
+        return True  # nothing more can be said than the OS said
 
 
 def _sdk_errors(endpoint: str) -> ModuleType | None:

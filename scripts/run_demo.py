@@ -8,6 +8,7 @@ plainly. Results go to out/.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -71,7 +72,8 @@ def main(arguments: list[str]) -> int:
     command = [str(DOCKSCAP), "evaluate", "--host", url, *arguments]
     for option, name in OUTPUTS.items():
         command += [option, str(OUT / name)]
-    print("$", " ".join(command[1:]).replace(str(ROOT) + "/", ""))
+    # As it can be run again from the checkout: .venv/bin/dockscap evaluate ...
+    print("$", shlex.join(command).replace(str(ROOT) + "/", ""))
     code = subprocess.run(command, check=False).returncode
     meaning = EXIT_MEANING.get(code, "unexpected")
     print(f"\nExit code {code}: {meaning}. Results in out/.")

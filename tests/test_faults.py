@@ -150,6 +150,17 @@ def refusing_socket(site: Site) -> Iterator[str]:
 
 
 @contextmanager
+def regular_file(site: Site) -> Iterator[str]:
+    (site.folder / "docker.sock").write_text("not a socket\n")
+    yield f"unix://{site.folder}/docker.sock"
+
+
+@contextmanager
+def unknown_host(site: Site) -> Iterator[str]:
+    yield "tcp://dockscap-test.invalid:2376"
+
+
+@contextmanager
 def silent_socket(site: Site) -> Iterator[str]:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listening:
         listening.bind(str(site.folder / "docker.sock"))
@@ -386,6 +397,18 @@ FAULTS = {
     ),
     "socket refusing": Fault(
         refusing_socket, f"{{url}}: connection refused ({NOT_RUNNING})"
+    ),
+    "a file, not a socket": Fault(
+        regular_file, f"{{url}}: {{socket}} is not a socket ({NOT_RUNNING})"
+    ),
+    "host name unknown": Fault(
+        unknown_host,
+        # RFC 6761: no name under .invalid resolves. How the resolver words it
+        # depends on the machine's network.
+        re.escape("{url}: the host name cannot be resolved (")
+        + r"[A-Za-z ]+"
+        + re.escape(") (check the host name, or name the engine by its IP address)"),
+        pattern=True,
     ),
     "tcp port closed": Fault(
         closed_tcp_port, f"{{url}}: connection refused ({NOT_RUNNING})"
