@@ -138,6 +138,15 @@ def _describe(value: object) -> str:
     return "nothing" if value is None else f"{type(value).__name__} {value!r}"
 
 
+def _context(error: yaml.MarkedYAMLError, line: int | None) -> str:
+    """Where the broken construct began, when the parser noticed only lines later:
+    an unclosed [ shows up at the next key."""
+    if not error.context or error.context_mark is None:
+        return ""
+    begun = error.context_mark.line + 1
+    return f" ({error.context} at line {begun})" if begun != line else ""
+
+
 def _document(path: Path) -> _Node:
     try:
         with path.open(encoding="utf-8") as stream:
@@ -153,7 +162,7 @@ def _document(path: Path) -> _Node:
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else None
         raise ContentError(
-            path, line, None, f"not valid YAML: {error.problem}"
+            path, line, None, f"not valid YAML: {error.problem}{_context(error, line)}"
         ) from error
     except yaml.YAMLError as error:  # the reader's errors carry no mark
         raise ContentError(path, None, None, f"not valid YAML: {error}") from error
