@@ -19,6 +19,7 @@ writes nothing loads no schema.
 from __future__ import annotations
 
 import logging
+import math
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -64,6 +65,8 @@ log = logging.getLogger(__name__)
 EXIT_CODES = {Verdict.PASS: 0, Verdict.FAIL: 2, Verdict.ERROR: 1}
 # Several engines, and some could not be scanned: the files hold the others.
 EXIT_INCOMPLETE = 3
+# --timeout: at most a day; the socket layer cannot wait for ever (inf, 1e18).
+MAX_TIMEOUT = 86_400.0
 
 EngineRender = Callable[[EngineScan], bytes]
 RunRender = Callable[[Sequence[EngineScan], Sequence[UnscannedEngine]], bytes]
@@ -203,11 +206,13 @@ Exit codes:
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=0, min_open=True, max=MAX_TIMEOUT),
+    callback=lambda _context, _option, value: _a_number(value),
     default=DEFAULT_TIMEOUT,
     show_default=True,
     metavar="SECONDS",
-    help="How long to wait for an engine to connect and for each of its answers.",
+    help="How long to wait for an engine to take the connection, and then for "
+    "each part of its answers, before giving it up.",
 )
 # -- Which rule text and identifiers -------------------------------------------
 @click.option(
@@ -573,6 +578,13 @@ def _prepare(outputs: Sequence[Output], summary: bool) -> None:
     if summary:
         import dockscap.evaluator.fleet_summary
         import dockscap.evaluator.summary  # noqa: F401
+
+
+def _a_number(value: float) -> float:
+    """VALUE, unless it is NaN, which every range check lets through."""
+    if math.isnan(value):
+        raise click.BadParameter("nan is not a number of seconds.")
+    return value
 
 
 def _scan(

@@ -64,9 +64,12 @@ def test_verbose_and_quiet_together_are_refused() -> None:
 @pytest.mark.parametrize(
     ("value", "problem"),
     [
-        ("0", "0.0 is not in the range x>0."),
-        ("-1", "-1.0 is not in the range x>0."),
+        ("0", "0.0 is not in the range 0<x<=86400.0."),
+        ("-1", "-1.0 is not in the range 0<x<=86400.0."),
         ("soon", "'soon' is not a valid float range."),  # click's words
+        ("nan", "nan is not a number of seconds."),
+        ("inf", "inf is not in the range 0<x<=86400.0."),
+        ("1e18", "1e+18 is not in the range 0<x<=86400.0."),
     ],
 )
 def test_a_timeout_is_a_positive_number_of_seconds(value: str, problem: str) -> None:
