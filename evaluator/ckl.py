@@ -203,10 +203,13 @@ def update_ckl(
         raise InputError(f"{source} has no rule {scan.rule.stig_id}")
     outcome = scan_review(scan)
     _replace(vuln, "STATUS", outcome.ckl_status)
-    _replace(vuln, "FINDING_DETAILS", outcome.finding_details)
+    details = _replace(vuln, "FINDING_DETAILS", outcome.finding_details)
     comments = vuln.find("COMMENTS")
-    if comments is not None:
-        comments.text = updated_comments(comments.text or "", outcome.comments)
+    if comments is None:  # required by the schema; a hand-edited file may lack it
+        comments = etree.Element("COMMENTS")
+        comments.tail = details.tail
+        details.addnext(comments)
+    comments.text = updated_comments(comments.text or "", outcome.comments)
 
     # A parsed <X></X> comes back as <X/>; keep STIG Viewer's form for empty ones.
     for element in root.iter():
@@ -225,11 +228,12 @@ def update_ckl(
     return data
 
 
-def _replace(vuln: etree._Element, tag: str, text: str) -> None:
+def _replace(vuln: etree._Element, tag: str, text: str) -> etree._Element:
     element = vuln.find(tag)
     if element is None:
         raise InputError(f"the checklist's {vuln.findtext('STIG_DATA')} lacks {tag}")
     element.text = text
+    return element
 
 
 def _stigs(root: etree._Element) -> list[ChecklistStig[etree._Element]]:

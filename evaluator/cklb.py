@@ -190,8 +190,10 @@ def update_cklb(
     outcome = scan_review(scan)
     rule["status"] = outcome.cklb_status
     rule["finding_details"] = outcome.finding_details
-    if isinstance(rule.get("comments"), str):
-        rule["comments"] = updated_comments(rule["comments"], outcome.comments)
+    # A string by the format; a hand-edited file may hold null or nothing.
+    comments = rule.get("comments")
+    comments = comments if isinstance(comments, str) else ""
+    rule["comments"] = updated_comments(comments, outcome.comments)
 
     new = [
         str(problem)

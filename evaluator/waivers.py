@@ -156,15 +156,19 @@ def waiver_note(item: ContainerVerdict) -> str | None:
         return None
 
     waiver = item.waiver.waiver
+    # One line, whatever the YAML's block scalars held: finding details and
+    # comments give a line to each container.
+    approver, justification = (
+        " ".join(text.split()) for text in (waiver.approver, waiver.justification)
+    )
     if item.waiver.expired:
         return (
             f"Waiver expired on {waiver.expires.isoformat()} and no longer applies"
-            f" ({waiver.source}, approved by {waiver.approver}:"
-            f" {waiver.justification})"
+            f" ({waiver.source}, approved by {approver}: {justification})"
         )
     return (
         f"Waived through {waiver.expires.isoformat()}, approved by"
-        f" {waiver.approver} ({waiver.source}): {waiver.justification}"
+        f" {approver} ({waiver.source}): {justification}"
     )
 
 
@@ -200,11 +204,16 @@ SUMMARY_OPENING = (
     " failing container(s) are under an approved waiver;"
     " the rule still fails and the finding stays open."
 )
-# A summary dockscap wrote before: its first line, the "- " lines after it,
-# and the line breaks that set it apart.
-_EARLIER_SUMMARY = re.compile(
-    rf"\n*\d+ of \d+{re.escape(SUMMARY_OPENING)}(?:\n- [^\n]*)*\n*"
+# What a summary dockscap wrote before is made of: its first line, and a line
+# for each container, "- NAME (SHORT ID, image ...): Waived through ..." or
+# "...: Waiver expired on ...". A user's own "- " line matches neither.
+_EARLIER_OPENING = re.compile(rf"\d+ of \d+{re.escape(SUMMARY_OPENING)}")
+_EARLIER_LINE = re.compile(
+    r"^- .* \([0-9a-f]{12}, image .*\): (?:Waived through|Waiver expired on) .*$\n?",
+    re.MULTILINE,
 )
+# The blank lines that were left where those lines were.
+_GAP = re.compile(r"\n(?:[ \t]*\n)+")
 
 
 def waivers_summary(scan: EngineScan) -> str:
@@ -231,9 +240,10 @@ def updated_comments(comments: str, summary: str) -> str:
     Left in place, an earlier summary would contradict the new status: waivers
     of containers since removed, or a finding "open" that no longer is.
     """
-    kept, found = _EARLIER_SUMMARY.subn("\n\n", comments)
-    if found:
-        kept = kept.strip()
+    kept = comments
+    if _EARLIER_OPENING.search(comments):
+        kept = _EARLIER_LINE.sub("", _EARLIER_OPENING.sub("", comments))
+        kept = _GAP.sub("\n\n", kept).strip()
     if not summary:
         return kept
     return f"{kept}\n\n{summary}" if kept.strip() else summary

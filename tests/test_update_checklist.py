@@ -471,3 +471,43 @@ def test_an_update_replaces_the_waivers_dockscap_wrote_and_keeps_the_users_words
         "not_a_finding",
         note,
     )
+
+
+@pytest.mark.engine
+def test_a_rule_without_comments_gets_them_and_the_file_stays_sound(
+    engine: PrivateEngine, tmp_path: Path
+) -> None:
+    create(engine)
+    waivers = tmp_path / "waivers.yml"
+    waivers.write_text(WAIVERS_YAML)
+    ckl_path, cklb_path = tmp_path / "docker01.ckl", tmp_path / "docker01.cklb"
+    options = ["--ckl", str(ckl_path), "--cklb", str(cklb_path)]
+    written = CliRunner().invoke(main, ["evaluate", "-H", engine.url, *options])
+    assert written.exit_code == 2, written.output
+
+    # Hand-edited: the rule's COMMENTS element gone, its CKLB comments null.
+    root = etree.fromstring(ckl_path.read_bytes())
+    (comments,) = root.xpath(f"//VULN[STIG_DATA[ATTRIBUTE_DATA='{STIG_ID}']]/COMMENTS")
+    comments.getparent().remove(comments)
+    ckl_path.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    document = json.loads(cklb_path.read_text())
+    for rule in document["stigs"][0]["rules"]:
+        if rule["rule_version"] == STIG_ID:
+            rule["comments"] = None
+    cklb_path.write_text(json.dumps(document))
+
+    run = CliRunner().invoke(
+        main,
+        ["evaluate", "-H", engine.url, "--waivers", str(waivers)]
+        + ["--update-ckl", str(ckl_path), "--update-cklb", str(cklb_path)],
+    )
+
+    assert run.exit_code == 2, run.output
+    status, ckl_comments, cklb_status, cklb_comments = _rule_comments(
+        ckl_path, cklb_path
+    )
+    assert (status, cklb_status) == ("Open", "open")
+    assert ckl_comments.startswith("1 of 4 failing container(s) are under an")
+    assert cklb_comments == ckl_comments
+    checked = CliRunner().invoke(main, ["validate", str(ckl_path), str(cklb_path)])
+    assert checked.exit_code == 0, checked.output

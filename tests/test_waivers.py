@@ -347,6 +347,23 @@ def test_waiver_notes_say_what_applies_and_what_expired() -> None:
     assert summary[2].startswith("- app-2 (")
 
 
+def test_a_justification_of_several_lines_is_one_line_in_the_notes() -> None:
+    failing = scan([container("app-1", False)])
+    block = replace(
+        waiver(date(2999, 1, 1), "app-1"),
+        justification="Nightly batch job.\n- writes its cache at start\n",
+        approver="J. Smith,\nISSO",
+    )
+
+    waived = apply_waivers(failing, [block])
+
+    assert waiver_note(waived.verdicts[0]) == (
+        "Waived through 2999-01-01, approved by J. Smith, ISSO (w.yml:1):"
+        " Nightly batch job. - writes its cache at start"
+    )
+    assert len(waivers_summary(waived).splitlines()) == 2
+
+
 @pytest.mark.engine
 def test_waivers_on_a_real_engine_through_json_and_html(
     engine: PrivateEngine, tmp_path: Path
@@ -537,11 +554,20 @@ def test_checklists_keep_a_waived_finding_open_with_the_waiver_in_comments(
 
 
 # The waivers summary of an earlier scan, as dockscap wrote it into COMMENTS.
-EARLIER = (
+OPENING = (
     "2 of 3 failing container(s) are under an approved waiver; the rule still"
-    " fails and the finding stays open.\n- app-1 (abc): Waived through"
-    " 2030-01-01\n- app-2 (def): Waived through 2030-01-01"
+    " fails and the finding stays open."
 )
+FIRST = (
+    "- app-1 (0123456789ab, image shop/app:1.4, running): Waived through"
+    " 2030-01-01, approved by ISSO (w.yml:1): Approved exception."
+)
+SECOND = (
+    "- app-2 (abcdef012345, image shop/app:1.4, exited, compose project shop"
+    " service app): Waiver expired on 2020-01-31 and no longer applies (w.yml:4,"
+    " approved by ISSO: Old.)"
+)
+EARLIER = f"{OPENING}\n{FIRST}\n{SECOND}"
 
 
 @pytest.mark.parametrize(
@@ -557,6 +583,11 @@ EARLIER = (
         (f"Assessor's note.\n\n{EARLIER}", "NEW", "Assessor's note.\n\nNEW"),
         (f"Before.\n\n{EARLIER}\n\nAfter.", "NEW", "Before.\n\nAfter.\n\nNEW"),
         (f"Note. {EARLIER}", "", "Note."),
+        # The user's own lines, even "- " ones, right under it or inside it.
+        (f"{EARLIER}\n- my own item", "", "- my own item"),
+        (f"{OPENING}\n{FIRST}\nMine.\n{SECOND}", "NEW", "Mine.\n\nNEW"),
+        # Without the first line, "- " lines are the user's, whatever they say.
+        (f"Copied:\n{FIRST}", "", f"Copied:\n{FIRST}"),
     ],
 )
 def test_an_update_replaces_only_the_waivers_summary_dockscap_wrote(
