@@ -620,10 +620,10 @@ def _status_hint(error: _StatusError) -> str | None:
         return "the engine wants TLS: " + HINT_TLS
     if error.status in (401, 403, 405):
         return HINT_FORBIDDEN
-    if error.status >= 500:
-        return "see the engine's log, and run the scan again"
     if not error.from_engine:
         return HINT_NOT_JSON
+    if error.status >= 500:
+        return "see the engine's log, and run the scan again"
     return None
 
 
@@ -640,7 +640,9 @@ def _explanation(body: bytes) -> tuple[str, bool]:
         message = None
     from_engine = isinstance(message, str)
     text = message if isinstance(message, str) else _page_text(body)
-    return " ".join(text.split())[:200] or "no explanation", from_engine
+    # Whatever answered must not write control sequences to the terminal.
+    shown = "".join(char if char.isprintable() else " " for char in text)
+    return " ".join(shown.split())[:200] or "no explanation", from_engine
 
 
 def _page_text(body: bytes) -> str:
@@ -656,7 +658,8 @@ def _page_text(body: bytes) -> str:
         return body.decode("utf-8", "replace")
     etree.strip_elements(page, "script", "style", with_tail=False)
     shown = page.find("body")
-    return str((shown if shown is not None else page).text_content())
+    # Apart, so that <h1>Error</h1><p>The server...</p> keeps its words apart.
+    return " ".join((shown if shown is not None else page).itertext())
 
 
 def _older(version: str, than: str) -> bool:

@@ -186,18 +186,38 @@ class _QuietFileServer(http.server.SimpleHTTPRequestHandler):
         """Not into the test's output."""
 
 
+class _FailingServer(_QuietFileServer):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        # A terminal's clear-screen sequence in the page must not reach stderr.
+        self.send_error(500, "Boom \x1b[2J")
+
+
 @contextmanager
-def another_http_server(site: Site) -> Iterator[str]:
-    """Python's own file server, no engine: /version gets its HTML 404 page."""
-    served = site.tmp_path / "served"
-    served.mkdir()
-    handler = partial(_QuietFileServer, directory=str(served))
+def serving(
+    handler: Callable[..., http.server.BaseHTTPRequestHandler],
+) -> Iterator[str]:
     with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             yield f"tcp://127.0.0.1:{server.server_address[1]}"
         finally:
             server.shutdown()
+
+
+@contextmanager
+def another_http_server(site: Site) -> Iterator[str]:
+    """Python's own file server, no engine: /version gets its HTML 404 page."""
+    served = site.tmp_path / "served"
+    served.mkdir()
+    with serving(partial(_QuietFileServer, directory=str(served))) as url:
+        yield url
+
+
+@contextmanager
+def failing_http_server(site: Site) -> Iterator[str]:
+    """A server, no engine, whose every answer is an HTML 500 page."""
+    with serving(partial(_FailingServer, directory=str(site.tmp_path))) as url:
+        yield url
 
 
 @contextmanager
@@ -430,6 +450,12 @@ FAULTS = {
         silent_tcp_port,
         f"{{url}}: the engine did not answer in time ({TIMED_OUT})",
         options=("--timeout", "1"),
+    ),
+    "not an engine: a server's 500 page with an escape sequence": Fault(
+        failing_http_server,
+        "{url}: GET /version answered 500: Error response Error code: 500 "
+        "Message: Boom [2J. Error code explanation: 500 - Server got itself in "
+        f"trouble. ({NOT_ENGINE})",
     ),
     "permission denied": Fault(
         socket_of_root_only,
