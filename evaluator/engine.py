@@ -518,6 +518,11 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
     for cause in causes:
         if isinstance(cause, FileNotFoundError):
             return f"no socket at {_socket_path(endpoint)}", HINT_SOCKET
+        if isinstance(cause, NotADirectoryError):
+            return (
+                f"no socket at {_socket_path(endpoint)}: a part of the path is a file",
+                HINT_SOCKET,
+            )
         if isinstance(cause, PermissionError):
             return (
                 f"permission denied on the socket {_socket_path(endpoint)}",

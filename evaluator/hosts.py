@@ -129,11 +129,18 @@ def _check_endpoint(endpoint: str, where: str) -> None:
         usable = parts.scheme in SCHEMES and (
             bool(parts.path) if parts.scheme == "unix" else bool(parts.hostname)
         )
+        port = parts.port  # raises for one that is no number of 0 to 65535
     except ValueError:  # urllib's word for a malformed URL, e.g. "tcp://[::1"
         usable = False
     if not usable:
         raise InputError(
             f"{where}: {endpoint!r} is not an engine address; {ADDRESS_HINT}"
+        )
+    # The docker SDK would call it an "invalid bind address"; say what lacks.
+    if port is None and parts.scheme in ("tcp", "http", "https"):
+        raise InputError(
+            f"{where}: {endpoint!r} names no port; use {parts.scheme}://HOST:PORT "
+            "(an engine listens on 2376 with TLS, 2375 without)"
         )
 
 

@@ -156,6 +156,12 @@ def regular_file(site: Site) -> Iterator[str]:
 
 
 @contextmanager
+def path_through_a_file(site: Site) -> Iterator[str]:
+    (site.folder / "run").write_text("a file where a folder should be\n")
+    yield f"unix://{site.folder}/run/docker.sock"
+
+
+@contextmanager
 def unknown_host(site: Site) -> Iterator[str]:
     yield "tcp://dockscap-test.invalid:2376"
 
@@ -429,6 +435,11 @@ FAULTS = {
         + r"[A-Za-z ]+"
         + re.escape(") (check the host name, or name the engine by its IP address)"),
         pattern=True,
+    ),
+    "a path through a file": Fault(
+        path_through_a_file,
+        "{url}: no socket at {socket}: a part of the path is a file "
+        f"({NOT_RUNNING})",
     ),
     "tcp port closed": Fault(
         closed_tcp_port, f"{{url}}: connection refused ({NOT_RUNNING})"

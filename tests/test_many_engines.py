@@ -140,6 +140,15 @@ HINT = "use unix:///path/docker.sock, tcp://HOST:PORT or ssh://USER@HOST"
             f"{{file}}:1: 'tcp://:2376' is not an engine address; {HINT}",
         ),
         (
+            "tcp://a:99999\n",
+            f"{{file}}:1: 'tcp://a:99999' is not an engine address; {HINT}",
+        ),
+        (
+            "tcp://docker01.example.mil web\n",
+            "{file}:1: 'tcp://docker01.example.mil' names no port; use "
+            "tcp://HOST:PORT (an engine listens on 2376 with TLS, 2375 without)",
+        ),
+        (
             "\n\ntcp://a:1 x\ntcp://a:1 y\n",
             "{file}:4: tcp://a:1 is already named ({file}:3); each engine is "
             "scanned once",
