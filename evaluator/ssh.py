@@ -79,23 +79,29 @@ class SshConnection(urllib3.connection.HTTPConnection):
         # it said on the way out (why it failed, if it did) is kept.
         super().close()
         if self._process is not None:
+            killed = False
             try:
                 self._process.wait(timeout=2)
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
-            self._said = self._last_line() if self._process.returncode else None
+                killed = True
+            self._said = self._last_line(killed) if self._process.returncode else None
             self._process = None
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
 
-    def _last_line(self) -> str | None:
+    def _last_line(self, killed: bool) -> str | None:
+        """What ssh said last; nothing when it said nothing and was killed here,
+        which leaves the error to what the connection saw (a timeout, say)."""
         if self._stderr is None or self._process is None:
             return None
         self._stderr.seek(0)
         lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
-        return lines[-1] if lines else f"ssh exited with {self._process.returncode}"
+        if lines:
+            return lines[-1]
+        return None if killed else f"ssh exited with {self._process.returncode}"
 
 
 class SshConnectionPool(urllib3.connectionpool.HTTPConnectionPool):

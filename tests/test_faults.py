@@ -183,6 +183,12 @@ def silent_tcp_port(site: Site) -> Iterator[str]:
 
 
 @contextmanager
+def silent_ssh_port(site: Site) -> Iterator[str]:
+    with silent_tcp_port(site) as url:  # ssh waits for a banner that never comes
+        yield url.replace("tcp://", "ssh://root@")
+
+
+@contextmanager
 def closed_tcp_port(site: Site) -> Iterator[str]:
     yield f"tcp://127.0.0.1:{_free_port()}"
 
@@ -467,6 +473,11 @@ FAULTS = {
         "{url}: GET /version answered 500: Error response Error code: 500 "
         "Message: Boom [2J. Error code explanation: 500 - Server got itself in "
         f"trouble. ({NOT_ENGINE})",
+    ),
+    "ssh to a port that never answers, --timeout 1": Fault(
+        silent_ssh_port,
+        f"{{url}}: the engine did not answer in time ({TIMED_OUT})",
+        options=("--timeout", "1"),
     ),
     "permission denied": Fault(
         socket_of_root_only,
