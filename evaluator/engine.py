@@ -533,7 +533,9 @@ def describe(error: BaseException, endpoint: str) -> tuple[str, str | None]:
         if isinstance(cause, socket.gaierror):
             return f"the host name cannot be resolved ({cause.strerror})", HINT_NAME
         if isinstance(cause, timeouts) and not isinstance(cause, not_timeouts):
-            return "the engine did not answer in time", HINT_TIMEOUT
+            # ssh may be waiting on a prompt no one sees (a password, a host key).
+            hint = ssh_hint(endpoint) if scheme == "ssh" else HINT_TIMEOUT
+            return "the engine did not answer in time", hint
 
     if scheme == "ssh":
         return f"the ssh connection failed: {_reason(causes[-1])}", ssh_hint(endpoint)

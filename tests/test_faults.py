@@ -476,7 +476,7 @@ FAULTS = {
     ),
     "ssh to a port that never answers, --timeout 1": Fault(
         silent_ssh_port,
-        f"{{url}}: the engine did not answer in time ({TIMED_OUT})",
+        f"{{url}}: the engine did not answer in time ({SSH})",
         options=("--timeout", "1"),
     ),
     "permission denied": Fault(
