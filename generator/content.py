@@ -191,7 +191,7 @@ def load_benchmark(content_dir: Path | None = None) -> Benchmark:
             "values",
         }
     )
-    releases = _releases(top["releases"])
+    releases = _releases(top["releases"], top["description"].text())
     values = tuple(_value(node) for node in top["values"].items())
     rule_files = sorted((content_dir / "rules").glob("*.yml"))
     if not rule_files:
@@ -215,7 +215,8 @@ def load_benchmark(content_dir: Path | None = None) -> Benchmark:
     )
 
 
-def _releases(node: _Node) -> dict[str, Release]:
+def _releases(node: _Node, description: str) -> dict[str, Release]:
+    """The releases, each with the benchmark's DESCRIPTION unless it has its own."""
     releases = {}
     for name, entry in node.mapping(set(), frozenset(_any_key(node))).items():
         if not RELEASE_NAME.match(name):
@@ -230,9 +231,11 @@ def _releases(node: _Node) -> dict[str, Release]:
                 "cci_system",
                 "legacy_system",
                 "dpms_target",
-            }
+            },
+            frozenset({"description"}),
         )
         target = fields["dpms_target"].mapping({"title", "subject", "identifier"})
+        own = fields.get("description")
         releases[name] = Release(
             name=name,
             version=fields["version"].text(),
@@ -243,6 +246,7 @@ def _releases(node: _Node) -> dict[str, Release]:
             cci_system=fields["cci_system"].text(),
             legacy_system=fields["legacy_system"].optional_text(),
             dpms_target=DpmsTarget(**{k: v.text() for k, v in target.items()}),
+            description=own.text() if own is not None else description,
         )
     if not releases:
         raise node.error("at least one release is needed")

@@ -32,6 +32,9 @@ class Release:
     cci_system: str
     legacy_system: str | None
     dpms_target: DpmsTarget
+    # The benchmark's description as this release words it (DISA's spelling
+    # of "DoD" changed between releases).
+    description: str
 
     @property
     def release_info(self) -> str:

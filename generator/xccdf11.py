@@ -76,7 +76,7 @@ def _front(
     """Everything before the Profiles, in the order XCCDF 1.1 and DISA keep."""
     _sub(root, "status", "accepted", date=release.status_date.isoformat())
     _sub(root, "title", benchmark.title)
-    _sub(root, "description", benchmark.description)
+    _sub(root, "description", release.description)
     _sub(root, "notice", "", id="terms-of-use", lang="en")
     if style.conventions_version:
         _sub(root, "front-matter", "", lang="en")

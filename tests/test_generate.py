@@ -292,6 +292,8 @@ def test_xccdf_agrees_with_disas_benchmark(
 
     assert the(xccdf, "x:status").get("date") == the(disa, "x11:status").get("date")
     assert the(xccdf, "x:title").text == the(disa, "x11:title").text
+    description = the(xccdf, "x:description").text
+    assert description == the(disa, "x11:description").text
     assert the(xccdf, "x:version").text == the(disa, "x11:version").text
     assert the(rule, "x:title").text == the(disa_rule, "x11:title").text
     assert the(rule, "x:fixtext").text == the(disa_rule, "x11:fixtext").text
