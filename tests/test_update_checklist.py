@@ -416,34 +416,53 @@ def _rule_comments(ckl_path: Path, cklb_path: Path) -> tuple[str, str, str, str]
     )
 
 
-@pytest.mark.engine
-def test_an_update_replaces_the_waivers_dockscap_wrote_and_keeps_the_users_words(
-    engine: PrivateEngine, tmp_path: Path
-) -> None:
+def _checklists(
+    engine: PrivateEngine, tmp_path: Path, *, waived: bool
+) -> tuple[Path, Path, Path]:
+    """The engine's MIXED containers, a waivers file, and a CKL and a CKLB of
+    them, written with the waivers if WAIVED: their paths (waivers, CKL, CKLB)."""
     create(engine)
     waivers = tmp_path / "waivers.yml"
     waivers.write_text(WAIVERS_YAML)
     ckl_path, cklb_path = tmp_path / "docker01.ckl", tmp_path / "docker01.cklb"
     written = CliRunner().invoke(
         main,
-        ["evaluate", "-H", engine.url, "--waivers", str(waivers)]
-        + ["--ckl", str(ckl_path), "--cklb", str(cklb_path)],
+        ["evaluate", "-H", engine.url, "--ckl", str(ckl_path), "--cklb", str(cklb_path)]
+        + (["--waivers", str(waivers)] if waived else []),
     )
     assert written.exit_code == 2, written.output
+    return waivers, ckl_path, cklb_path
+
+
+def _edit_comments(ckl_path: Path, cklb_path: Path, comments: str | None) -> None:
+    """This rule's comments, as an assessor edits them: None removes the CKL's
+    COMMENTS element and makes the CKLB's null."""
+    root = etree.fromstring(ckl_path.read_bytes())
+    (element,) = root.xpath(f"//VULN[STIG_DATA[ATTRIBUTE_DATA='{STIG_ID}']]/COMMENTS")
+    if comments is None:
+        element.getparent().remove(element)
+    else:
+        element.text = comments
+    ckl_path.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+    document = json.loads(cklb_path.read_text())
+    for rule in document["stigs"][0]["rules"]:
+        if rule["rule_version"] == STIG_ID:
+            rule["comments"] = comments
+    cklb_path.write_text(json.dumps(document))
+
+
+@pytest.mark.engine
+def test_an_update_replaces_the_waivers_dockscap_wrote_and_keeps_the_users_words(
+    engine: PrivateEngine, tmp_path: Path
+) -> None:
+    waivers, ckl_path, cklb_path = _checklists(engine, tmp_path, waived=True)
     _, summary, _, _ = _rule_comments(ckl_path, cklb_path)
     assert summary.startswith("1 of 4 failing container(s) are under an approved")
 
     # The assessor writes a note above dockscap's lines, in both checklists.
     note = "Reviewed with the ISSO on 2026-12-01."
-    root = etree.fromstring(ckl_path.read_bytes())
-    (comments,) = root.xpath(f"//VULN[STIG_DATA[ATTRIBUTE_DATA='{STIG_ID}']]/COMMENTS")
-    comments.text = f"{note}\n\n{summary}"
-    ckl_path.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
-    document = json.loads(cklb_path.read_text())
-    for rule in document["stigs"][0]["rules"]:
-        if rule["rule_version"] == STIG_ID:
-            rule["comments"] = f"{note}\n\n{summary}"
-    cklb_path.write_text(json.dumps(document))
+    _edit_comments(ckl_path, cklb_path, f"{note}\n\n{summary}")
     update = ["evaluate", "-H", engine.url, "--update-ckl", str(ckl_path)]
     update += ["--update-cklb", str(cklb_path)]
 
@@ -477,24 +496,8 @@ def test_an_update_replaces_the_waivers_dockscap_wrote_and_keeps_the_users_words
 def test_a_rule_without_comments_gets_them_and_the_file_stays_sound(
     engine: PrivateEngine, tmp_path: Path
 ) -> None:
-    create(engine)
-    waivers = tmp_path / "waivers.yml"
-    waivers.write_text(WAIVERS_YAML)
-    ckl_path, cklb_path = tmp_path / "docker01.ckl", tmp_path / "docker01.cklb"
-    options = ["--ckl", str(ckl_path), "--cklb", str(cklb_path)]
-    written = CliRunner().invoke(main, ["evaluate", "-H", engine.url, *options])
-    assert written.exit_code == 2, written.output
-
-    # Hand-edited: the rule's COMMENTS element gone, its CKLB comments null.
-    root = etree.fromstring(ckl_path.read_bytes())
-    (comments,) = root.xpath(f"//VULN[STIG_DATA[ATTRIBUTE_DATA='{STIG_ID}']]/COMMENTS")
-    comments.getparent().remove(comments)
-    ckl_path.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
-    document = json.loads(cklb_path.read_text())
-    for rule in document["stigs"][0]["rules"]:
-        if rule["rule_version"] == STIG_ID:
-            rule["comments"] = None
-    cklb_path.write_text(json.dumps(document))
+    waivers, ckl_path, cklb_path = _checklists(engine, tmp_path, waived=False)
+    _edit_comments(ckl_path, cklb_path, None)
 
     run = CliRunner().invoke(
         main,
